@@ -1,0 +1,200 @@
+#include "args.h"
+
+#include <fmt/format.h>
+
+namespace wsl::cli {
+
+namespace {
+
+struct Option {
+    const char* name;
+    const char* alias; // may be null
+    bool value;
+};
+
+[[noreturn]] void invalid(const std::string& arg) {
+    throw UsageError("Invalid command line argument: " + arg);
+}
+
+[[noreturn]] void needs_value(const std::string& arg) {
+    throw UsageError(fmt::format("Command line argument {} requires a value.", arg));
+}
+
+// Parses what follows a verb: `count` operands and the verb's own options, in any order.
+// Returns option name -> value ("" for flags).
+std::vector<std::pair<std::string, std::string>>
+verb_args(const std::string& verb, const std::vector<std::string>& rest, size_t count,
+          std::initializer_list<Option> options, std::vector<std::string>& operands) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (size_t i = 0; i < rest.size(); ++i) {
+        const std::string& a = rest[i];
+        const Option* match = nullptr;
+        for (const auto& o : options)
+            if (a == o.name || (o.alias && a == o.alias))
+                match = &o;
+        if (match) {
+            if (match->value) {
+                if (i + 1 >= rest.size())
+                    needs_value(a);
+                out.emplace_back(match->name, rest[++i]);
+            } else {
+                out.emplace_back(match->name, "");
+            }
+        } else if (operands.size() < count && (a.empty() || a[0] != '-' || a == "-")) {
+            operands.push_back(a);
+        } else {
+            invalid(a);
+        }
+    }
+    if (operands.size() < count)
+        throw UsageError(fmt::format("Argument {} is missing a required parameter.", verb));
+    return out;
+}
+
+int version_value(const std::string& v) {
+    if (v == "1")
+        return 1;
+    if (v == "2")
+        return 2;
+    invalid(v);
+}
+
+void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std::string>& rest) {
+    auto& ops = inv.operands;
+    if (verb == "-l" || verb == "--list") {
+        inv.verb = Verb::List;
+        for (auto& [k, v] : verb_args(verb, rest, 0,
+                                      {{"--all", "-a", false},
+                                       {"--running", nullptr, false},
+                                       {"--quiet", "-q", false},
+                                       {"--verbose", "-v", false},
+                                       {"--online", "-o", false}},
+                                      ops)) {
+            (k == "--all"       ? inv.all
+             : k == "--running" ? inv.running
+             : k == "--quiet"   ? inv.quiet
+             : k == "--verbose" ? inv.verbose
+                                : inv.online) = true;
+        }
+        if ((inv.quiet && inv.verbose) || (inv.all && inv.running) ||
+            (inv.online && (inv.verbose || inv.all || inv.running || inv.quiet)))
+            throw UsageError("", true);
+    } else if (verb == "--import") {
+        inv.verb = Verb::Import;
+        for (auto& [k, v] : verb_args(verb, rest, 3, {{"--version", nullptr, true},
+                                                      {"--vhd", nullptr, false}},
+                                      ops)) {
+            if (k == "--version")
+                inv.version = version_value(v);
+            else
+                throw UsageError("Importing a disk image (--vhd) is not available yet: it comes "
+                                 "with version 2 distributions.");
+        }
+    } else if (verb == "--export") {
+        inv.verb = Verb::Export;
+        for (auto& [k, v] : verb_args(verb, rest, 2, {{"--format", nullptr, true},
+                                                      {"--vhd", nullptr, false}},
+                                      ops)) {
+            if (k == "--vhd")
+                throw UsageError("Exporting a disk image (--vhd) is not available yet: it comes "
+                                 "with version 2 distributions.");
+            if (v != "tar" && v != "tar.gz" && v != "tar.xz" && v != "tar.zst")
+                invalid(v);
+            inv.format = v;
+        }
+    } else if (verb == "--unregister" || verb == "-s" || verb == "--set-default") {
+        inv.verb = verb == "--unregister" ? Verb::Unregister : Verb::SetDefault;
+        verb_args(verb, rest, 1, {}, ops);
+    } else if (verb == "--set-default-version") {
+        inv.verb = Verb::SetDefaultVersion;
+        verb_args(verb, rest, 1, {}, ops);
+        inv.version = version_value(ops[0]);
+    } else if (verb == "--set-version") {
+        inv.verb = Verb::SetVersion;
+        verb_args(verb, rest, 2, {}, ops);
+        inv.version = version_value(ops[1]);
+    } else if (verb == "--status" || verb == "-v" || verb == "--version" || verb == "--help") {
+        inv.verb = verb == "--status" ? Verb::Status : verb == "--help" ? Verb::Help : Verb::Version;
+        verb_args(verb, rest, 0, {}, ops);
+    } else if (verb == "--manage") {
+        inv.verb = Verb::Manage;
+        auto opts = verb_args(verb, rest, 1,
+                              {{"--move", "-m", true},
+                               {"--rename", nullptr, true},
+                               {"--set-default-user", nullptr, true},
+                               {"--resize", "-r", true},
+                               {"--set-sparse", "-s", true}},
+                              ops);
+        if (opts.empty())
+            throw UsageError("", true);
+        if (opts.size() > 1)
+            throw UsageError(fmt::format("Arguments {} and {} can't be specified at same time.",
+                                         opts[0].first, opts[1].first));
+        inv.manage_action = opts[0].first.substr(2);
+        inv.manage_value = opts[0].second;
+    }
+}
+
+bool is_verb(const std::string& a) {
+    static const char* verbs[] = {"-l", "--list", "--import", "--export", "--unregister", "-s",
+                                  "--set-default", "--set-default-version", "--set-version",
+                                  "--status", "-v", "--version", "--help", "--manage"};
+    for (const char* v : verbs)
+        if (a == v)
+            return true;
+    return false;
+}
+
+} // namespace
+
+Invocation parse(const std::vector<std::string>& args) {
+    Invocation inv;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= args.size())
+                needs_value(a);
+            return args[++i];
+        };
+        if (a == "-d" || a == "--distribution") {
+            if (inv.distro)
+                throw UsageError("The distribution name has already been set.");
+            inv.distro = value();
+        } else if (a == "--distribution-id") {
+            inv.distro_id = value();
+        } else if (a == "-u" || a == "--user") {
+            inv.user = value();
+        } else if (a == "--cd") {
+            inv.cwd = value();
+        } else if (a == "--shell-type") {
+            std::string v = value();
+            if (v != "standard" && v != "login" && v != "none")
+                invalid(v);
+            inv.shell_type = v;
+        } else if (a == "~" && i == 0) {
+            inv.home = true;
+        } else if (a == "--") {
+            inv.command.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+            return inv;
+        } else if (a == "-e" || a == "--exec") {
+            if (i + 1 >= args.size())
+                needs_value(a);
+            inv.exec = true;
+            inv.command.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+            return inv;
+        } else if (is_verb(a)) {
+            // A verb ignores the run options seen before it.
+            Invocation verb_inv;
+            parse_verb(verb_inv, a, {args.begin() + static_cast<long>(i) + 1, args.end()});
+            return verb_inv;
+        } else if (!a.empty() && a[0] == '-') {
+            invalid(a);
+        } else {
+            inv.command.assign(args.begin() + static_cast<long>(i), args.end());
+            return inv;
+        }
+    }
+    return inv;
+}
+
+} // namespace wsl::cli

@@ -1,0 +1,41 @@
+#pragma once
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace wsl::cli {
+
+enum class Verb {
+    Run, Help, Version, Status, List, Import, Export, Unregister, SetDefault,
+    SetDefaultVersion, SetVersion, Manage
+};
+
+// One parsed command line, in wsl.exe's grammar.
+struct Invocation {
+    Verb verb = Verb::Run;
+    // Run options (ignored by management verbs).
+    std::optional<std::string> distro, distro_id, user, cwd, shell_type;
+    bool home = false;
+    bool exec = false;                // -e: argv as is, no shell
+    std::vector<std::string> command; // empty: login shell
+    // --list
+    bool all = false, running = false, quiet = false, verbose = false, online = false;
+    // verbs with operands
+    std::vector<std::string> operands;
+    std::optional<std::string> format;
+    std::optional<int> version;
+    std::string manage_action; // move, rename, set-default-user, resize, set-sparse
+    std::string manage_value;
+};
+
+// A command line that does not parse. usage: print the help text after the message.
+struct UsageError : std::runtime_error {
+    UsageError(const std::string& m, bool usage_text = false)
+        : std::runtime_error(m), usage(usage_text) {}
+    bool usage;
+};
+
+Invocation parse(const std::vector<std::string>& args);
+
+} // namespace wsl::cli

@@ -1,0 +1,119 @@
+#include "client.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "base/error.h"
+#include "protocol/frame.h"
+
+namespace wsl::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string socket_path() {
+    const char* env = std::getenv("WSL_SERVICE_SOCKET");
+    return env && *env ? env : "/run/wsl/wslservice.sock";
+}
+
+namespace {
+
+UniqueFd try_connect(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path)
+        fail("WSL_E_SERVICE_NOT_RUNNING", "The service socket path is too long: " + path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        return {};
+    return fd;
+}
+
+// Starts wslservice from beside this binary, detached from the terminal and this process.
+void start_service(const std::string& path) {
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    fs::path exe = self.parent_path() / "wslservice";
+    const char* env = std::getenv("WSL_STATE_DIR");
+    std::string state = env && *env ? env : "/var/lib/wsl";
+    fs::create_directories(state, ec);
+    std::string logfile = state + "/wslservice.log";
+    pid_t pid = ::fork();
+    if (pid < 0)
+        fail_errno("WSL_E_SERVICE_NOT_RUNNING", "Cannot start wslservice");
+    if (pid == 0) {
+        // Double fork: the service is reparented to init and outlives this command.
+        ::setsid();
+        if (::fork() != 0)
+            ::_exit(0);
+        int in = ::open("/dev/null", O_RDONLY);
+        int log = ::open(logfile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        ::dup2(in, 0);
+        ::dup2(log >= 0 ? log : in, 1);
+        ::dup2(log >= 0 ? log : in, 2);
+        ::execl(exe.c_str(), "wslservice", "--socket", path.c_str(), "--state-dir",
+                state.c_str(), nullptr);
+        ::_exit(127);
+    }
+    int status;
+    ::waitpid(pid, &status, 0);
+}
+
+} // namespace
+
+UniqueFd connect_service() {
+    const std::string path = socket_path();
+    if (UniqueFd fd = try_connect(path))
+        return fd;
+    if (::geteuid() != 0)
+        fail("WSL_E_SERVICE_NOT_RUNNING",
+             fmt::format("The wsl service is not running (no socket at {}). Start it as root: "
+                         "'sudo wslservice &', or run any 'sudo wsl' command, which starts it.",
+                         path));
+    start_service(path);
+    for (int i = 0; i < 500; ++i) { // up to 5 s
+        if (UniqueFd fd = try_connect(path))
+            return fd;
+        timespec ts{0, 10 * 1000 * 1000};
+        ::nanosleep(&ts, nullptr);
+    }
+    fail("WSL_E_SERVICE_NOT_RUNNING",
+         fmt::format("wslservice did not start listening on {}; see its log in the state "
+                     "directory.",
+                     path));
+}
+
+json request(json body, const std::vector<int>& fds,
+             const std::function<void(const json&)>& on_event) {
+    UniqueFd sock = connect_service();
+    body["v"] = protocol::kVersion;
+    protocol::send(sock.get(), body, fds);
+    for (;;) {
+        std::optional<protocol::Message> m = protocol::receive(sock.get());
+        if (!m)
+            fail("E_UNEXPECTED", "The wsl service closed the connection unexpectedly.");
+        const json& r = m->body;
+        std::string type = r.value("type", "");
+        if (type == "result")
+            return r;
+        if (type == "error")
+            throw WslError(r.value("code", "E_UNEXPECTED"), r.value("message", ""),
+                           r.value("context", ""));
+        if (on_event)
+            on_event(r);
+    }
+}
+
+} // namespace wsl::cli

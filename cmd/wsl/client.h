@@ -1,0 +1,22 @@
+#pragma once
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "base/unique_fd.h"
+
+namespace wsl::cli {
+
+// The socket the service listens on: $WSL_SERVICE_SOCKET or /run/wsl/wslservice.sock.
+std::string socket_path();
+
+// Connects to the service. As root with nothing listening, starts it (detached, logging to
+// its state dir) and retries. Throws WslError WSL_E_SERVICE_NOT_RUNNING otherwise.
+UniqueFd connect_service();
+
+// Sends one request with fds and waits for its result; events (progress, warning) go to
+// on_event. Throws WslError for an error reply.
+nlohmann::json request(nlohmann::json body, const std::vector<int>& fds = {},
+                       const std::function<void(const nlohmann::json&)>& on_event = {});
+
+} // namespace wsl::cli

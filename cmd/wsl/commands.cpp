@@ -1,0 +1,205 @@
+#include "commands.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "archive/detect.h"
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "client.h"
+#include "progress.h"
+#include "render.h"
+
+namespace wsl::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kSuccess = "The operation completed successfully.\n";
+
+void warn(const std::string& text) {
+    const char* off = std::getenv("WSL_DISABLE_WARNINGS");
+    if (!(off && std::string(off) == "1"))
+        fmt::print(stderr, "wsl: {}\n", text);
+}
+
+// Relays service events to a progress line and warnings.
+std::function<void(const json&)> relay(Progress& p) {
+    return [&p](const json& ev) {
+        std::string type = ev.value("type", "");
+        if (type == "progress") {
+            p.update(ev.value("bytes", uint64_t{0}));
+        } else if (type == "warning") {
+            p.clear();
+            warn(ev.value("message", ""));
+        }
+    };
+}
+
+// Creates (like mkdir -p, as this user) and opens a directory the user named.
+UniqueFd open_directory(const std::string& path) {
+    std::error_code ec;
+    fs::create_directories(path, ec);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd)
+        fail_errno("WSL_E_INVALID_USAGE", "Cannot open the directory " + path);
+    return fd;
+}
+
+int list(const Invocation& inv) {
+    if (inv.online)
+        fail("E_NOTIMPL", "Listing the online catalog is not available yet.");
+    json r = request({{"op", "list"}});
+    std::string out, error;
+    if (!render_list(inv, r, out, error)) {
+        fmt::print(stderr, "{}", error);
+        return 255;
+    }
+    fmt::print("{}", out);
+    return 0;
+}
+
+int import_distro(const Invocation& inv) {
+    const std::string& name = inv.operands[0];
+    const std::string& location = inv.operands[1];
+    const std::string& file = inv.operands[2];
+    UniqueFd in;
+    int in_fd = 0;
+    if (file != "-") {
+        in.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!in)
+            fail_errno("WSL_E_IMPORT_FAILED", "Cannot open " + file);
+        in_fd = in.get();
+    }
+    struct stat st;
+    uint64_t total = ::fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
+
+    json req = {{"op", "import"}, {"name", name}, {"location", !location.empty()}};
+    if (inv.version)
+        req["version"] = *inv.version;
+    std::vector<int> fds{in_fd};
+    UniqueFd dir;
+    if (!location.empty()) {
+        dir = open_directory(location);
+        fds.push_back(dir.get());
+    }
+    Progress p("Importing " + name, total);
+    request(req, fds, relay(p));
+    p.clear();
+    fmt::print(kSuccess);
+    return 0;
+}
+
+int export_distro(const Invocation& inv) {
+    const std::string& name = inv.operands[0];
+    const std::string& file = inv.operands[1];
+    archive::Format format = archive::format_from_path(file);
+    if (inv.format)
+        archive::parse_format(*inv.format, format);
+    UniqueFd out;
+    int out_fd = 1;
+    if (file != "-") {
+        out.reset(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        if (!out)
+            fail_errno("WSL_E_EXPORT_FAILED", "Cannot create " + file);
+        out_fd = out.get();
+    }
+    try {
+        Progress p("Exporting " + name);
+        request({{"op", "export"}, {"name", name}, {"format", archive::to_string(format)}},
+                {out_fd}, relay(p));
+    } catch (...) {
+        if (out) // a failed export leaves no partial file behind
+            ::unlink(file.c_str());
+        throw;
+    }
+    if (file != "-")
+        fmt::print(kSuccess);
+    return 0;
+}
+
+int manage(const Invocation& inv) {
+    const std::string& name = inv.operands[0];
+    if (inv.manage_action == "rename") {
+        request({{"op", "rename"}, {"name", name}, {"newName", inv.manage_value}});
+    } else if (inv.manage_action == "move") {
+        UniqueFd dir = open_directory(inv.manage_value);
+        Progress p("Moving " + name);
+        request({{"op", "move"}, {"name", name}}, {dir.get()}, relay(p));
+    } else {
+        fail("E_NOTIMPL", fmt::format("--manage --{} is not available yet.", inv.manage_action));
+    }
+    fmt::print(kSuccess);
+    return 0;
+}
+
+int version() {
+    utsname u{};
+    ::uname(&u);
+    fmt::print("wsl for Linux version: {}\nKernel version: {}\n", WSL_VERSION, u.release);
+    return 0;
+}
+
+} // namespace
+
+int run(const Invocation& inv) {
+    switch (inv.verb) {
+    case Verb::Help: fmt::print("{}", usage_text()); return 255;
+    case Verb::Version: return version();
+    case Verb::List: return list(inv);
+    case Verb::Import: return import_distro(inv);
+    case Verb::Export: return export_distro(inv);
+    case Verb::Manage: return manage(inv);
+    case Verb::Status: {
+        json r = request({{"op", "status"}});
+        std::string def = r.value("defaultDistro", "");
+        if (!def.empty())
+            fmt::print("Default Distribution: {}\n", def);
+        fmt::print("Default Version: {}\n", r.value("defaultVersion", 1));
+        return 0;
+    }
+    case Verb::Unregister:
+        request({{"op", "unregister"}, {"name", inv.operands[0]}});
+        fmt::print(kSuccess);
+        return 0;
+    case Verb::SetDefault:
+        request({{"op", "set-default"}, {"name", inv.operands[0]}});
+        fmt::print(kSuccess);
+        return 0;
+    case Verb::SetDefaultVersion:
+        request({{"op", "set-default-version"}, {"version", *inv.version}});
+        fmt::print(kSuccess);
+        return 0;
+    case Verb::SetVersion: {
+        json r = request({{"op", "list"}});
+        for (const auto& d : r["distros"])
+            if (d.value("name", "") == inv.operands[0] && d.value("version", 1) == *inv.version)
+                fail("WSL_E_DISTRO_ALREADY_VERSION");
+        fail("WSL_E_VM_MODE_INVALID_STATE",
+             "Converting between versions is not available yet: version 2 (VM mode) comes in a "
+             "later release.");
+    }
+    case Verb::Run: {
+        json req = {{"op", "run"}};
+        if (inv.distro)
+            req["name"] = *inv.distro;
+        else if (inv.distro_id)
+            req["guid"] = *inv.distro_id;
+        request(req);
+        return 0;
+    }
+    }
+    return 255;
+}
+
+} // namespace wsl::cli

@@ -1,0 +1,33 @@
+// wsl: the command line, in wsl.exe's grammar. Talks to wslservice over its socket.
+#include <clocale>
+#include <fmt/format.h>
+
+#include "args.h"
+#include "base/error.h"
+#include "commands.h"
+#include "render.h"
+
+int main(int argc, char** argv) {
+    std::setlocale(LC_ALL, "C.UTF-8");
+    std::vector<std::string> args(argv + 1, argv + argc);
+    try {
+        return wsl::cli::run(wsl::cli::parse(args));
+    } catch (const wsl::cli::UsageError& e) {
+        if (e.usage) {
+            fmt::print(stderr, "{}", wsl::cli::usage_text());
+        } else {
+            fmt::print(stderr, "{}\nPlease use 'wsl --help' to get a list of supported "
+                               "arguments.\nError code: Wsl/E_INVALIDARG\n",
+                       e.what());
+        }
+    } catch (const wsl::WslError& e) {
+        std::string text = e.what();
+        if (text.empty())
+            text = wsl::default_message(e.code());
+        fmt::print(stderr, "{}",
+                   wsl::cli::render_error(text, e.context(), e.code()));
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "{}\n", wsl::cli::render_error(e.what(), "", "E_UNEXPECTED"));
+    }
+    return 255;
+}

@@ -1,0 +1,56 @@
+#include "progress.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace wsl::cli {
+
+using clock = std::chrono::steady_clock;
+
+std::string human_bytes(double b) {
+    const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+    int u = 0;
+    while (b >= 1000 && u < 4) {
+        b /= 1000;
+        ++u;
+    }
+    return u == 0 ? fmt::format("{:.0f} {}", b, units[u]) : fmt::format("{:.1f} {}", b, units[u]);
+}
+
+Progress::Progress(std::string label, uint64_t total)
+    : label_(std::move(label)), total_(total), enabled_(::isatty(2) == 1),
+      start_(clock::now()), last_() {}
+
+void Progress::update(uint64_t bytes) {
+    if (!enabled_)
+        return;
+    auto now = clock::now();
+    if (drawn_ && now - last_ < std::chrono::milliseconds(100))
+        return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    double rate = secs > 0.05 ? bytes / secs : 0;
+    std::string line = label_ + ": ";
+    if (total_ > 0) {
+        double pct = std::min(100.0, 100.0 * bytes / total_);
+        line += fmt::format("{:5.1f}% ({} / {})", pct, human_bytes(bytes), human_bytes(total_));
+    } else {
+        line += human_bytes(bytes);
+    }
+    if (rate > 0) {
+        line += fmt::format(", {}/s", human_bytes(rate));
+        if (total_ > bytes)
+            line += fmt::format(", ETA {:.0f}s", (total_ - bytes) / rate);
+    }
+    fmt::print(stderr, "\r\033[K{}", line);
+    drawn_ = true;
+}
+
+void Progress::clear() {
+    if (drawn_)
+        fmt::print(stderr, "\r\033[K");
+    drawn_ = false;
+}
+
+} // namespace wsl::cli

@@ -1,0 +1,20 @@
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "args.h"
+
+namespace wsl::cli {
+
+// Text of `wsl -l` in its variants, from the service's list result. Returns false (and sets
+// error) when wsl.exe would fail: no distributions, or none running.
+bool render_list(const Invocation& inv, const nlohmann::json& result, std::string& out,
+                 std::string& error);
+
+// wsl.exe's error form: the message, then `Error code: Wsl/Service/<context>/<code>`.
+std::string render_error(const std::string& message, const std::string& context,
+                         const std::string& code);
+
+std::string usage_text();
+
+} // namespace wsl::cli

@@ -1,0 +1,157 @@
+// wslservice: the root daemon. Listens on a Unix socket, identifies callers by SO_PEERCRED
+// and runs each request on its own thread.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "base/error.h"
+#include "protocol/frame.h"
+#include "service/service.h"
+#include "worker.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+void log(const std::string& text) {
+    fmt::print(stderr, "{:%Y-%m-%d %H:%M:%S} wslservice: {}\n", fmt::localtime(std::time(nullptr)),
+               text);
+}
+
+int usage() {
+    fmt::print(stderr, "Usage: wslservice [--socket PATH] [--state-dir DIR]\n"
+                       "Runs the wsl service in the foreground, logging to stderr.\n");
+    return 2;
+}
+
+wsl::UniqueFd listen_on(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path)
+        wsl::fail("WSL_E_SOCKET", "The socket path is too long: " + path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    fs::create_directories(fs::path(path).parent_path());
+
+    wsl::UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+        wsl::fail("WSL_E_SOCKET", "Another wslservice already listens on " + path);
+    ::unlink(path.c_str()); // stale socket of a dead service
+
+    wsl::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        wsl::fail_errno("WSL_E_SOCKET", "Cannot bind " + path);
+    ::chmod(path.c_str(), 0666);
+    if (::listen(fd.get(), 128) != 0)
+        wsl::fail_errno("WSL_E_SOCKET", "Cannot listen on " + path);
+    return fd;
+}
+
+json error_reply(const wsl::WslError& e) {
+    return {{"type", "error"},
+            {"code", e.code()},
+            {"context", e.context()},
+            {"message", e.what()}};
+}
+
+void serve(wsl::service::Service& svc, wsl::UniqueFd conn) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(conn.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+        return;
+    wsl::service::Caller caller{cred.uid, cred.gid, cred.pid};
+    wsl::service::Channel ch(conn.get());
+    for (;;) {
+        std::optional<wsl::protocol::Message> msg;
+        try {
+            msg = wsl::protocol::receive(conn.get());
+        } catch (const wsl::WslError& e) {
+            log(fmt::format("uid {} pid {}: {}", caller.uid, caller.pid, e.what()));
+            try {
+                wsl::protocol::send(conn.get(), error_reply(e));
+            } catch (const wsl::WslError&) {
+            }
+            return; // the stream cannot be trusted past a bad frame
+        }
+        if (!msg)
+            return;
+        std::string op = msg->body.value("op", "?");
+        if (op != "list" && op != "status")
+            log(fmt::format("uid {} pid {}: {}", caller.uid, caller.pid, op));
+        json reply;
+        try {
+            reply = svc.handle(caller, *msg, ch);
+            reply["type"] = "result";
+        } catch (const wsl::WslError& e) {
+            if (e.code() != "WSL_E_DISTRO_NOT_FOUND")
+                log(fmt::format("uid {} {}: {} ({})", caller.uid, op, e.what(), e.code()));
+            reply = error_reply(e);
+        } catch (const std::exception& e) {
+            log(fmt::format("uid {} {}: internal error: {}", caller.uid, op, e.what()));
+            reply = error_reply(wsl::WslError("E_UNEXPECTED", e.what()));
+        }
+        try {
+            wsl::protocol::send(conn.get(), reply);
+        } catch (const wsl::WslError&) {
+            return;
+        }
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc >= 2 && std::strcmp(argv[1], "__worker") == 0)
+        return wsl::worker_main(argc, argv);
+
+    std::string socket_path = "/run/wsl/wslservice.sock";
+    std::string state_dir = "/var/lib/wsl";
+    if (const char* env = std::getenv("WSL_SERVICE_SOCKET"); env && *env)
+        socket_path = env;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if ((a == "--socket" || a == "--state-dir") && i + 1 < argc)
+            (a == "--socket" ? socket_path : state_dir) = argv[++i];
+        else if (a == "--help" || a == "-h")
+            return usage(), 0;
+        else
+            return usage();
+    }
+    if (::geteuid() != 0) {
+        fmt::print(stderr, "wslservice: must run as root (it maps user ids and owns the "
+                           "distributions' storage).\n");
+        return 1;
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+    ::umask(022);
+    try {
+        std::error_code ec;
+        std::string self = fs::read_symlink("/proc/self/exe", ec).string();
+        wsl::service::Service svc(fs::absolute(state_dir), self);
+        svc.recover();
+        wsl::UniqueFd listener = listen_on(socket_path);
+        log(fmt::format("listening on {} (state in {})", socket_path, state_dir));
+        for (;;) {
+            int c = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
+            if (c < 0) {
+                if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE)
+                    continue;
+                wsl::fail_errno("WSL_E_SOCKET", "accept");
+            }
+            std::thread(serve, std::ref(svc), wsl::UniqueFd(c)).detach();
+        }
+    } catch (const std::exception& e) {
+        log(e.what());
+        return 1;
+    }
+}

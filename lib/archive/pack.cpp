@@ -1,0 +1,172 @@
+#include "archive/pack.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "base/error.h"
+
+namespace wsl::archive {
+
+namespace {
+
+constexpr const char* kCode = "WSL_E_EXPORT_FAILED";
+
+struct Writer {
+    int fd;
+    uint64_t total = 0;
+    uint64_t reported_at_ns = 0;
+    const Events* events;
+
+    void report(bool force) {
+        if (!events->progress)
+            return;
+        timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t now = uint64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+        if (force || now - reported_at_ns >= 100000000) {
+            reported_at_ns = now;
+            events->progress(total);
+        }
+    }
+
+    static la_ssize_t write_cb(struct archive* a, void* self, const void* buf, size_t len) {
+        auto* w = static_cast<Writer*>(self);
+        size_t done = 0;
+        while (done < len) {
+            ssize_t n = ::write(w->fd, static_cast<const char*>(buf) + done, len - done);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                archive_set_error(a, errno, "Cannot write the output: %s", strerror(errno));
+                return -1;
+            }
+            done += static_cast<size_t>(n);
+        }
+        w->total += len;
+        w->report(false);
+        return static_cast<la_ssize_t>(len);
+    }
+};
+
+struct Free {
+    void operator()(struct archive* a) const { archive_free(a); }
+    void operator()(archive_entry_linkresolver* r) const { archive_entry_linkresolver_free(r); }
+    void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+
+} // namespace
+
+void pack(int out_fd, Format format, unsigned threads, const Events& events) {
+    std::unique_ptr<struct archive, Free> out(archive_write_new());
+    archive_write_set_format_pax_restricted(out.get());
+    switch (format) {
+    case Format::Tar: break;
+    case Format::TarGz: archive_write_add_filter_gzip(out.get()); break;
+    case Format::TarXz: archive_write_add_filter_xz(out.get()); break;
+    case Format::TarZst: {
+        archive_write_add_filter_zstd(out.get());
+        auto opts = fmt::format("zstd:compression-level=3,zstd:threads={}", threads ? threads : 1);
+        if (archive_write_set_options(out.get(), opts.c_str()) != ARCHIVE_OK)
+            fail(kCode, fmt::format("Cannot set up zstd: {}", archive_error_string(out.get())));
+        break;
+    }
+    }
+    archive_write_set_bytes_per_block(out.get(), 64 * 1024);
+    archive_write_set_bytes_in_last_block(out.get(), 1);
+    Writer w{out_fd, 0, 0, &events};
+    if (archive_write_open(out.get(), &w, nullptr, &Writer::write_cb, nullptr) != ARCHIVE_OK)
+        fail(kCode, fmt::format("Cannot start the archive: {}", archive_error_string(out.get())));
+
+    std::unique_ptr<struct archive, Free> disk(archive_read_disk_new());
+    archive_read_disk_set_symlink_physical(disk.get());
+    archive_read_disk_set_behavior(disk.get(), ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+    if (archive_read_disk_open(disk.get(), ".") != ARCHIVE_OK)
+        fail(kCode, fmt::format("Cannot read the distribution: {}",
+                                archive_error_string(disk.get())));
+
+    std::unique_ptr<archive_entry_linkresolver, Free> links(archive_entry_linkresolver_new());
+    archive_entry_linkresolver_set_strategy(links.get(), archive_format(out.get()));
+
+    std::vector<char> buf(1 << 20);
+    auto write_entry = [&](archive_entry* e) {
+        const char* path = archive_entry_pathname(e);
+        std::string name = path ? path : "?";
+        if (archive_write_header(out.get(), e) < ARCHIVE_WARN)
+            fail(kCode, fmt::format("Cannot write {}: {}", name, archive_error_string(out.get())));
+        if (archive_entry_size(e) <= 0 || archive_entry_hardlink(e))
+            return;
+        const void* data;
+        size_t size;
+        la_int64_t offset, progress = 0;
+        bool sparse = archive_entry_sparse_count(e) > 0;
+        for (;;) {
+            int rc = archive_read_data_block(disk.get(), &data, &size, &offset);
+            if (rc == ARCHIVE_EOF)
+                break;
+            if (rc < ARCHIVE_WARN)
+                fail(kCode, fmt::format("Cannot read {}: {}", name,
+                                        archive_error_string(disk.get())));
+            // Without a sparse map, holes must be written out as zeros.
+            while (!sparse && offset > progress) {
+                size_t n = static_cast<size_t>(std::min<la_int64_t>(offset - progress, 65536));
+                static const char zeros[65536] = {};
+                if (archive_write_data(out.get(), zeros, n) < 0)
+                    fail(kCode, archive_error_string(out.get()));
+                progress += static_cast<la_int64_t>(n);
+            }
+            if (archive_write_data(out.get(), data, size) < 0)
+                fail(kCode, fmt::format("Cannot write {}: {}", name,
+                                        archive_error_string(out.get())));
+            progress = offset + static_cast<la_int64_t>(size);
+        }
+    };
+
+    for (;;) {
+        std::unique_ptr<archive_entry, Free> entry(archive_entry_new());
+        int rc = archive_read_next_header2(disk.get(), entry.get());
+        if (rc == ARCHIVE_EOF)
+            break;
+        if (rc < ARCHIVE_WARN)
+            fail(kCode, fmt::format("Cannot read the distribution: {}",
+                                    archive_error_string(disk.get())));
+        if (rc == ARCHIVE_WARN && events.warning)
+            events.warning(archive_error_string(disk.get()));
+        archive_read_disk_descend(disk.get());
+
+        archive_entry* e = entry.release();
+        archive_entry* spare = nullptr;
+        archive_entry_linkify(links.get(), &e, &spare);
+        if (e) {
+            write_entry(e);
+            archive_entry_free(e);
+        }
+        if (spare) {
+            write_entry(spare);
+            archive_entry_free(spare);
+        }
+    }
+    // Entries the resolver still holds (hardlinks whose other names never showed up).
+    for (;;) {
+        archive_entry* e = nullptr;
+        archive_entry* spare = nullptr;
+        archive_entry_linkify(links.get(), &e, &spare);
+        if (!e)
+            break;
+        write_entry(e);
+        archive_entry_free(e);
+    }
+    if (archive_write_close(out.get()) != ARCHIVE_OK)
+        fail(kCode, fmt::format("Cannot finish the archive: {}", archive_error_string(out.get())));
+    w.report(true);
+}
+
+} // namespace wsl::archive

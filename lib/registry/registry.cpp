@@ -1,0 +1,150 @@
+#include "registry/registry.h"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "base/atomic_file.h"
+#include "base/error.h"
+
+namespace wsl::registry {
+
+using nlohmann::json;
+
+namespace {
+const char* const kStateNames[] = {"Installing", "Installed", "Converting", "Exporting",
+                                   "Uninstalling"};
+}
+
+std::string to_string(State s) { return kStateNames[static_cast<int>(s)]; }
+
+State state_from_string(const std::string& s) {
+    for (int i = 0; i < 5; ++i)
+        if (s == kStateNames[i])
+            return static_cast<State>(i);
+    fail("WSL_E_REGISTRY_CORRUPTED", "Unknown distribution state '" + s + "' in the registry.");
+}
+
+Distro* UserRegistry::find_name(const std::string& name) {
+    for (auto& d : distros)
+        if (same_name(d.name, name))
+            return &d;
+    return nullptr;
+}
+
+Distro* UserRegistry::find_guid(const std::string& guid) {
+    for (auto& d : distros)
+        if (d.guid == guid)
+            return &d;
+    return nullptr;
+}
+
+void UserRegistry::remove(const std::string& guid) {
+    std::erase_if(distros, [&](const Distro& d) { return d.guid == guid; });
+    if (default_guid == guid)
+        default_guid.clear();
+}
+
+Distro* UserRegistry::default_distro() {
+    if (Distro* d = find_guid(default_guid))
+        return d;
+    for (auto& d : distros)
+        if (d.state != State::Installing && d.state != State::Uninstalling)
+            return &d;
+    return nullptr;
+}
+
+bool valid_name(const std::string& name) {
+    if (name.empty() || name.size() > 64 || name == "." || name == "..")
+        return false;
+    return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+    });
+}
+
+bool same_name(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string new_guid() {
+    std::random_device rd;
+    std::uniform_int_distribution<unsigned> byte(0, 255);
+    unsigned char b[16];
+    for (auto& x : b)
+        x = static_cast<unsigned char>(byte(rd));
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4
+    b[8] = (b[8] & 0x3f) | 0x80; // variant 1
+    std::string s;
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            s += '-';
+        s += fmt::format("{:02x}", b[i]);
+    }
+    return s;
+}
+
+static json to_json(const Distro& d) {
+    return {{"guid", d.guid},
+            {"name", d.name},
+            {"basePath", d.base_path},
+            {"defaultLocation", d.default_location},
+            {"version", d.version},
+            {"defaultUid", d.default_uid},
+            {"state", to_string(d.state)},
+            {"runOobe", d.run_oobe},
+            {"flavor", d.flavor},
+            {"osVersion", d.os_version}};
+}
+
+static Distro from_json(const json& j) {
+    Distro d;
+    d.guid = j.at("guid").get<std::string>();
+    d.name = j.at("name").get<std::string>();
+    d.base_path = j.at("basePath").get<std::string>();
+    d.default_location = j.value("defaultLocation", true);
+    d.version = j.value("version", 1);
+    d.default_uid = j.value("defaultUid", 0u);
+    d.state = state_from_string(j.at("state").get<std::string>());
+    d.run_oobe = j.value("runOobe", false);
+    d.flavor = j.value("flavor", "");
+    d.os_version = j.value("osVersion", "");
+    return d;
+}
+
+UserRegistry load(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in)
+        return {};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    try {
+        json j = json::parse(ss.str());
+        UserRegistry reg;
+        reg.default_guid = j.value("defaultDistro", "");
+        reg.default_version = j.value("defaultVersion", 1);
+        for (const auto& d : j.at("distros"))
+            reg.distros.push_back(from_json(d));
+        return reg;
+    } catch (const json::exception& e) {
+        fail("WSL_E_REGISTRY_CORRUPTED",
+             fmt::format("The registry {} is corrupted: {}", file.string(), e.what()));
+    }
+}
+
+void save(const std::filesystem::path& file, const UserRegistry& reg) {
+    json j = {{"defaultDistro", reg.default_guid},
+              {"defaultVersion", reg.default_version},
+              {"distros", json::array()}};
+    for (const auto& d : reg.distros)
+        j["distros"].push_back(to_json(d));
+    write_atomically(file, j.dump(2) + "\n");
+}
+
+} // namespace wsl::registry

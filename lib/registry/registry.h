@@ -1,0 +1,51 @@
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wsl::registry {
+
+// Persisted states; Running/Stopped are runtime-only and never stored.
+enum class State { Installing, Installed, Converting, Exporting, Uninstalling };
+
+std::string to_string(State s);
+State state_from_string(const std::string& s);
+
+struct Distro {
+    std::string guid;
+    std::string name;
+    std::string base_path;     // directory holding rootfs/
+    bool default_location = true; // base_path is the service's own <state>/users/<uid>/<guid>
+    int version = 1;
+    unsigned default_uid = 0;
+    State state = State::Installing;
+    bool run_oobe = false;
+    std::string flavor;
+    std::string os_version;
+};
+
+// One user's distros, default distro and default version.
+struct UserRegistry {
+    std::vector<Distro> distros;
+    std::string default_guid;
+    int default_version = 1;
+
+    Distro* find_name(const std::string& name);
+    Distro* find_guid(const std::string& guid);
+    void remove(const std::string& guid);
+    // The default distro, or the first installed one when the default is unset.
+    Distro* default_distro();
+};
+
+// Names match ^[a-zA-Z0-9._-]{1,64}$ (and are not "." or "..").
+bool valid_name(const std::string& name);
+bool same_name(const std::string& a, const std::string& b);
+std::string new_guid();
+
+// Reads a registry file; a missing file is an empty registry. Throws WslError on corruption.
+UserRegistry load(const std::filesystem::path& file);
+// Atomic replace: temp file, fsync, rename, fsync dir.
+void save(const std::filesystem::path& file, const UserRegistry& reg);
+
+} // namespace wsl::registry

@@ -1,0 +1,118 @@
+#include "runtime/child.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fmt/format.h>
+
+#include "base/error.h"
+
+namespace wsl::runtime {
+
+Child::~Child() {
+    if (pid_ > 0 && !reaped_) {
+        kill();
+        wait();
+    }
+}
+
+void Child::kill() {
+    if (pid_ > 0 && !reaped_)
+        ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+}
+
+int Child::wait() {
+    if (pid_ <= 0 || reaped_)
+        return -1;
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    reaped_ = true;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return -1;
+}
+
+namespace {
+
+void write_file(pid_t pid, const char* name, const std::string& text) {
+    auto path = fmt::format("/proc/{}/{}", pid, name);
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+        fail_errno("WSL_E_USERNS", "Cannot write " + path);
+}
+
+// Runs in the cloned child: only raw system calls from here to execve, because the parent
+// may be multithreaded and its locks are in an unknown state.
+[[noreturn]] void child_main(int sync_fd, const std::vector<int>& fds, char* const* argv,
+                             char* const* envp) {
+    char c;
+    if (::read(sync_fd, &c, 1) != 1)
+        ::_exit(126);
+    sigset_t none;
+    sigemptyset(&none);
+    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof(long));
+    if (::syscall(SYS_setgroups, 0, nullptr) != 0 || ::syscall(SYS_setresgid, 0, 0, 0) != 0 ||
+        ::syscall(SYS_setresuid, 0, 0, 0) != 0)
+        ::_exit(126);
+    ::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    // Move the fds out of the way first so that dup2 onto 3.. cannot clobber a source.
+    int moved[16];
+    for (size_t i = 0; i < fds.size() && i < 16; ++i)
+        moved[i] = static_cast<int>(::syscall(SYS_fcntl, fds[i], F_DUPFD, 64 + i));
+    for (size_t i = 0; i < fds.size() && i < 16; ++i)
+        if (moved[i] < 0 || ::syscall(SYS_dup2, moved[i], 3 + i) < 0)
+            ::_exit(126);
+    ::syscall(SYS_close_range, 3 + fds.size(), ~0U, 0);
+    ::syscall(SYS_execve, argv[0], argv, envp);
+    ::_exit(127);
+}
+
+} // namespace
+
+Child spawn_in_userns(const IdMap& map, const std::vector<std::string>& args,
+                      const std::vector<int>& fds) {
+    if (fds.size() > 16)
+        fail("WSL_E_USERNS", "Too many descriptors for a child.");
+    std::vector<char*> argv;
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+    char lang[] = "LANG=C.UTF-8";
+    char* envp[] = {path, lang, nullptr};
+
+    int sync[2];
+    if (::pipe2(sync, O_CLOEXEC) != 0)
+        fail_errno("WSL_E_USERNS", "pipe");
+    UniqueFd sync_read(sync[0]), sync_write(sync[1]);
+
+    int pidfd = -1;
+    clone_args ca{};
+    ca.flags = CLONE_NEWUSER | CLONE_PIDFD;
+    ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    ca.exit_signal = SIGCHLD;
+    long pid = ::syscall(SYS_clone3, &ca, sizeof ca);
+    if (pid < 0)
+        fail_errno("WSL_E_USERNS", "Cannot create a user namespace");
+    if (pid == 0)
+        child_main(sync_read.get(), fds, argv.data(), envp);
+
+    Child child(static_cast<pid_t>(pid), UniqueFd(pidfd));
+    write_file(child.pid(), "uid_map", map.uid_map());
+    write_file(child.pid(), "gid_map", map.gid_map());
+    if (::write(sync_write.get(), "x", 1) != 1)
+        fail_errno("WSL_E_USERNS", "Cannot start the child");
+    return child;
+}
+
+} // namespace wsl::runtime

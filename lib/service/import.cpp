@@ -1,0 +1,144 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "base/error.h"
+#include "service/service.h"
+
+namespace wsl::service {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string fd_path(int fd) {
+    std::error_code ec;
+    auto p = fs::read_symlink(fmt::format("/proc/self/fd/{}", fd), ec);
+    if (ec)
+        fail("WSL_E_INVALID_USAGE", "The install location cannot be resolved.");
+    return p.string();
+}
+
+void require_name(const std::string& name) {
+    if (!registry::valid_name(name))
+        fail("WSL_E_DISTRO_INVALID_NAME",
+             fmt::format("Invalid distribution name: '{}'. Use letters, digits, '.', '_' and "
+                         "'-' (at most 64).",
+                         name));
+}
+
+} // namespace
+
+json Service::import_distro(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
+                            Channel& ch) {
+    User& u = user(c.uid);
+    const std::string name = req.at("name").get<std::string>();
+    require_name(name);
+    const bool has_location = req.value("location", false);
+    if (fds.size() != (has_location ? 2u : 1u))
+        fail("WSL_E_PROTOCOL", "Invalid message: import needs the archive (and location) fds.");
+
+    registry::Distro d;
+    d.guid = registry::new_guid();
+    d.name = name;
+    d.default_location = !has_location;
+    d.base_path = has_location ? fd_path(fds[1].get()) : (u.dir / d.guid).string();
+    d.state = registry::State::Installing;
+    {
+        std::lock_guard lock(u.m);
+        d.version = req.value("version", u.reg.default_version);
+        if (d.version == 2)
+            fail("WSL_E_VM_MODE_INVALID_STATE");
+        if (d.version != 1)
+            fail("WSL_E_INVALID_USAGE", "The version must be 1 or 2.");
+        if (u.reg.find_name(name))
+            fail("ERROR_ALREADY_EXISTS");
+        for (const auto& other : u.reg.distros)
+            if (other.base_path == d.base_path)
+                fail("ERROR_FILE_EXISTS");
+        u.reg.distros.push_back(d);
+        save(u);
+        u.busy.insert(d.guid);
+    }
+    runtime::IdMap map = ids_.map_for(c.uid);
+    try {
+        Base base;
+        if (d.default_location) {
+            if (::mkdir(d.base_path.c_str(), 0755) != 0 ||
+                ::chown(d.base_path.c_str(), map.host_uid(0), map.host_gid(0)) != 0)
+                fail_errno("WSL_E_IMPORT_FAILED", "Cannot create " + d.base_path);
+            base = open_base(d, c.uid, true);
+        } else {
+            base.fd = std::move(fds[1]);
+            base.top_in_worker = c.uid != 0;
+        }
+        if (!base.top_in_worker) {
+            // Root's own directory: the service creates the tree's top itself.
+            struct stat st;
+            if (::fstatat(base.fd.get(), "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0)
+                fail("ERROR_FILE_EXISTS");
+            if (::mkdirat(base.fd.get(), "rootfs.partial", 0755) != 0 ||
+                ::fchownat(base.fd.get(), "rootfs.partial", map.host_uid(0), map.host_gid(0),
+                           AT_SYMLINK_NOFOLLOW) != 0)
+                fail_errno("WSL_E_IMPORT_FAILED", "Cannot create the distribution's directory");
+        }
+        WorkerSpec spec{"extract",
+                        {base.arg(4), "data=@5", "name=rootfs.partial", "final=rootfs",
+                         base.top_in_worker ? "top=1" : "top=0"},
+                        {base.fd.get(), fds[0].get()}};
+        json info = workers_.run(map, spec, &ch);
+        if (!base.top_in_worker &&
+            ::renameat(base.fd.get(), "rootfs.partial", base.fd.get(), "rootfs") != 0)
+            fail_errno("WSL_E_IMPORT_FAILED", "Cannot finish the distribution's directory");
+
+        std::lock_guard lock(u.m);
+        registry::Distro* rec = u.reg.find_guid(d.guid);
+        rec->state = registry::State::Installed;
+        rec->flavor = info.value("flavor", "");
+        rec->os_version = info.value("osVersion", "");
+        if (!u.reg.find_guid(u.reg.default_guid))
+            u.reg.default_guid = d.guid;
+        save(u);
+        u.busy.erase(d.guid);
+        return {{"name", name}, {"guid", d.guid}};
+    } catch (...) {
+        try {
+            remove_storage(u, d, map);
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "wslservice: cleanup of '{}' failed: {}\n", name, e.what());
+        }
+        std::lock_guard lock(u.m);
+        u.reg.remove(d.guid);
+        save(u);
+        u.busy.erase(d.guid);
+        throw;
+    }
+}
+
+// Removes rootfs and rootfs.partial of a distro and, for the default location, its directory.
+void Service::remove_storage(User&, const registry::Distro& d, const runtime::IdMap& map) {
+    Base base = open_base(d, map.caller_uid, false);
+    if (!base.fd && !base.top_in_worker)
+        return; // storage already gone
+    if (!base.fd && d.default_location)
+        return;
+    for (const char* name : {"rootfs.partial", "rootfs"}) {
+        WorkerSpec spec{"remove",
+                        {base.arg(4), fmt::format("name={}", name),
+                         base.top_in_worker ? "top=1" : "top=0"},
+                        {}};
+        if (base.fd)
+            spec.fds.push_back(base.fd.get());
+        workers_.run(map, spec, nullptr);
+        if (!base.top_in_worker && ::unlinkat(base.fd.get(), name, AT_REMOVEDIR) != 0 &&
+            errno != ENOENT)
+            fail_errno("WSL_E_REMOVE_FAILED", fmt::format("Cannot remove {}", name));
+    }
+    if (d.default_location && ::rmdir(d.base_path.c_str()) != 0 && errno != ENOENT)
+        fail_errno("WSL_E_REMOVE_FAILED", "Cannot remove " + d.base_path);
+}
+
+} // namespace wsl::service

@@ -1,0 +1,189 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "archive/detect.h"
+#include "base/error.h"
+#include "service/service.h"
+
+namespace wsl::service {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json Service::export_distro(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
+                            Channel& ch) {
+    if (fds.size() != 1)
+        fail("WSL_E_PROTOCOL", "Invalid message: export needs the output fd.");
+    archive::Format format;
+    if (!archive::parse_format(req.value("format", "tar"), format))
+        fail("WSL_E_INVALID_USAGE", "Unknown export format.");
+    User& u = user(c.uid);
+    registry::Distro d;
+    std::unique_ptr<Busy> busy;
+    {
+        std::lock_guard lock(u.m);
+        registry::Distro& rec = find(u, req.at("name").get<std::string>());
+        if (rec.state != registry::State::Installed)
+            fail("E_ILLEGAL_STATE_CHANGE");
+        busy = std::make_unique<Busy>(u, rec.guid);
+        rec.state = registry::State::Exporting;
+        save(u);
+        d = rec;
+    }
+    auto restore = [&] {
+        std::lock_guard lock(u.m);
+        if (registry::Distro* rec = u.reg.find_guid(d.guid)) {
+            rec->state = registry::State::Installed;
+            save(u);
+        }
+    };
+    try {
+        runtime::IdMap map = ids_.map_for(c.uid);
+        Base base = open_base(d, c.uid, true);
+        WorkerSpec spec{"pack",
+                        {base.arg(4), base.fd ? "data=@5" : "data=@4", "name=rootfs",
+                         "format=" + archive::to_string(format),
+                         fmt::format("threads={}", threads())},
+                        {}};
+        if (base.fd)
+            spec.fds.push_back(base.fd.get());
+        spec.fds.push_back(fds[0].get());
+        workers_.run(map, spec, &ch);
+    } catch (...) {
+        restore();
+        throw;
+    }
+    restore();
+    return json::object();
+}
+
+json Service::unregister(const Caller& c, const json& req) {
+    User& u = user(c.uid);
+    registry::Distro d;
+    std::unique_ptr<Busy> busy;
+    {
+        std::lock_guard lock(u.m);
+        registry::Distro& rec = find(u, req.at("name").get<std::string>());
+        if (rec.state != registry::State::Installed && rec.state != registry::State::Uninstalling)
+            fail("E_ILLEGAL_STATE_CHANGE");
+        busy = std::make_unique<Busy>(u, rec.guid);
+        rec.state = registry::State::Uninstalling;
+        save(u);
+        d = rec;
+    }
+    // Once Uninstalling is on disk the removal is finished even across a crash (recover()).
+    remove_storage(u, d, ids_.map_for(c.uid));
+    std::lock_guard lock(u.m);
+    u.reg.remove(d.guid);
+    save(u);
+    return json::object();
+}
+
+json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds, Channel& ch) {
+    if (fds.size() != 1)
+        fail("WSL_E_PROTOCOL", "Invalid message: move needs the target directory fd.");
+    User& u = user(c.uid);
+    registry::Distro d;
+    std::unique_ptr<Busy> busy;
+    {
+        std::lock_guard lock(u.m);
+        registry::Distro& rec = find(u, req.at("name").get<std::string>());
+        if (rec.state != registry::State::Installed)
+            fail("E_ILLEGAL_STATE_CHANGE");
+        busy = std::make_unique<Busy>(u, rec.guid);
+        d = rec;
+    }
+    std::error_code ec;
+    std::string target_path =
+        fs::read_symlink(fmt::format("/proc/self/fd/{}", fds[0].get()), ec).string();
+    if (ec)
+        fail("WSL_E_INVALID_USAGE", "The target directory cannot be resolved.");
+    {
+        std::lock_guard lock(u.m);
+        for (const auto& other : u.reg.distros)
+            if (other.base_path == target_path)
+                fail("ERROR_FILE_EXISTS");
+    }
+    runtime::IdMap map = ids_.map_for(c.uid);
+    Base base = open_base(d, c.uid, true);
+    const int target = fds[0].get();
+    const bool root = c.uid == 0;
+
+    // Same file system: one rename. The worker does it for users, so the kernel checks that
+    // the user may write the target; root's rename is root's own.
+    json moved;
+    if (root) {
+        struct stat st;
+        if (::fstatat(target, "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0)
+            fail("ERROR_FILE_EXISTS");
+        if (::renameat(base.fd.get(), "rootfs", target, "rootfs") == 0)
+            moved = {{"renamed", true}};
+        else if (errno != EXDEV)
+            fail_errno("WSL_E_MOVE_FAILED", "Cannot move the distribution");
+    } else {
+        WorkerSpec spec{"move", {base.arg(4), base.fd ? "target=@5" : "target=@4"}, {}};
+        if (base.fd)
+            spec.fds.push_back(base.fd.get());
+        spec.fds.push_back(target);
+        moved = workers_.run(map, spec, &ch);
+    }
+    if (!moved.value("renamed", false)) {
+        // Another file system: pack from the old place into a pipe, extract at the new one.
+        int p[2];
+        if (::pipe2(p, O_CLOEXEC) != 0)
+            fail_errno("WSL_E_MOVE_FAILED", "pipe");
+        UniqueFd pipe_r(p[0]), pipe_w(p[1]);
+        WorkerSpec packer{"pack",
+                          {base.arg(4), base.fd ? "data=@5" : "data=@4", "name=rootfs",
+                           "format=tar", "threads=1"},
+                          {}};
+        if (base.fd)
+            packer.fds.push_back(base.fd.get());
+        packer.fds.push_back(pipe_w.get());
+        runtime::Child pack_child = workers_.start(map, packer);
+        pipe_w.reset();
+        if (root && (::mkdirat(target, "rootfs.partial", 0755) != 0 ||
+                     ::fchownat(target, "rootfs.partial", map.host_uid(0), map.host_gid(0),
+                                AT_SYMLINK_NOFOLLOW) != 0))
+            fail_errno("WSL_E_MOVE_FAILED", "Cannot create the distribution's directory");
+        WorkerSpec extract{"extract",
+                           {"base=@4", "data=@5", "name=rootfs.partial", "final=rootfs",
+                            root ? "top=0" : "top=1"},
+                           {target, pipe_r.get()}};
+        try {
+            workers_.run(map, extract, &ch);
+            if (pack_child.wait() != 0)
+                fail("WSL_E_MOVE_FAILED", "Reading the distribution for the move failed.");
+            if (root && ::renameat(target, "rootfs.partial", target, "rootfs") != 0)
+                fail_errno("WSL_E_MOVE_FAILED", "Cannot finish the move");
+        } catch (...) {
+            pack_child.kill();
+            try {
+                WorkerSpec rm{"remove", {"base=@4", "name=rootfs.partial",
+                                         root ? "top=0" : "top=1"},
+                              {target}};
+                workers_.run(map, rm, nullptr);
+                if (root)
+                    ::unlinkat(target, "rootfs.partial", AT_REMOVEDIR);
+            } catch (const std::exception&) {
+            }
+            throw;
+        }
+    }
+    registry::Distro old = d;
+    {
+        std::lock_guard lock(u.m);
+        registry::Distro* rec = u.reg.find_guid(d.guid);
+        rec->base_path = target_path;
+        rec->default_location = false;
+        save(u);
+    }
+    // What is left at the old place: the whole tree after a copy, the directory after a rename.
+    remove_storage(u, old, map);
+    return json::object();
+}
+
+} // namespace wsl::service

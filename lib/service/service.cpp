@@ -1,0 +1,211 @@
+#include "service/service.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "base/error.h"
+
+namespace wsl::service {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+Service::Service(fs::path state_dir, std::string self_exe)
+    : state_dir_(std::move(state_dir)), workers_(std::move(self_exe)),
+      ids_(state_dir_ / "idmaps.json", "/etc/subuid", "/etc/subgid") {
+    fs::create_directories(state_dir_ / "users");
+    ::chmod(state_dir_.c_str(), 0755);
+    ::chmod((state_dir_ / "users").c_str(), 0755);
+}
+
+std::string Service::Base::arg(int fd_index) const {
+    return fd ? fmt::format("base=@{}", fd_index) : "base=" + path;
+}
+
+Service::Busy::Busy(User& u, const std::string& guid) : u_(u), guid_(guid) {
+    if (!u_.busy.insert(guid_).second)
+        fail("E_ILLEGAL_STATE_CHANGE");
+}
+
+Service::Busy::~Busy() {
+    std::lock_guard lock(u_.m);
+    u_.busy.erase(guid_);
+}
+
+Service::User& Service::user(uid_t uid) {
+    std::lock_guard lock(users_mutex_);
+    auto& slot = users_[uid];
+    if (!slot) {
+        auto u = std::make_unique<User>();
+        u->uid = uid;
+        u->dir = state_dir_ / "users" / std::to_string(uid);
+        fs::create_directories(u->dir);
+        ::chmod(u->dir.c_str(), 0755);
+        u->reg = registry::load(u->dir / "registry.json");
+        slot = std::move(u);
+    }
+    return *slot;
+}
+
+void Service::save(User& u) { registry::save(u.dir / "registry.json", u.reg); }
+
+registry::Distro& Service::find(User& u, const std::string& name) {
+    registry::Distro* d = u.reg.find_name(name);
+    if (!d)
+        fail("WSL_E_DISTRO_NOT_FOUND");
+    return *d;
+}
+
+unsigned Service::threads() const { return std::max(1u, std::thread::hardware_concurrency()); }
+
+Service::Base Service::open_base(const registry::Distro& d, uid_t uid, bool must_exist) {
+    Base b;
+    b.path = d.base_path;
+    b.top_in_worker = d.default_location || uid != 0;
+    // A non-root user's own directory is opened by the worker, inside the user namespace, so
+    // the kernel checks that user's rights; the service opens only its own paths and root's.
+    if (d.default_location || uid == 0) {
+        b.fd.reset(::open(d.base_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!b.fd && (must_exist || errno != ENOENT))
+            fail_errno("WSL_E_DISK_CORRUPTED",
+                       fmt::format("The storage of '{}' cannot be opened ({})", d.name,
+                                   d.base_path));
+    }
+    return b;
+}
+
+json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
+    const json& body = req.body;
+    if (body.value("v", 0) != protocol::kVersion)
+        fail("WSL_E_PROTOCOL",
+             fmt::format("Unsupported protocol version (this service speaks {}).",
+                         protocol::kVersion));
+    if (!body.contains("op") || !body["op"].is_string())
+        fail("WSL_E_PROTOCOL", "Invalid message: no operation.");
+    const std::string op = body["op"];
+    User& u = user(c.uid);
+    try {
+        if (op == "list") {
+            std::lock_guard lock(u.m);
+            return list(u);
+        }
+        if (op == "status") {
+            std::lock_guard lock(u.m);
+            return status(u);
+        }
+        if (op == "import")
+            return import_distro(c, body, req.fds, ch);
+        if (op == "export")
+            return export_distro(c, body, req.fds, ch);
+        if (op == "unregister")
+            return unregister(c, body);
+        if (op == "move")
+            return move(c, body, req.fds, ch);
+        std::lock_guard lock(u.m);
+        if (op == "rename")
+            return rename(u, body);
+        if (op == "set-default")
+            return set_default(u, body);
+        if (op == "set-default-version")
+            return set_default_version(u, body);
+        if (op == "run")
+            return run(u, body);
+    } catch (WslError& e) {
+        static const std::map<std::string, std::string> contexts = {
+            {"import", "RegisterDistro"}, {"export", "ExportDistro"},
+            {"unregister", "UnregisterDistro"}, {"move", "MoveDistro"},
+            {"rename", "RenameDistro"}, {"run", "CreateInstance"},
+            {"set-default", "SetDefaultDistro"}, {"set-default-version", "SetVersion"}};
+        if (auto it = contexts.find(op); it != contexts.end())
+            e.set_context(it->second);
+        throw;
+    } catch (const json::exception& e) {
+        fail("WSL_E_PROTOCOL", fmt::format("Invalid message: {}", e.what()));
+    }
+    fail("WSL_E_PROTOCOL", fmt::format("Invalid message: unknown operation '{}'.", op));
+}
+
+json Service::list(User& u) {
+    json out = json::array();
+    const registry::Distro* def = u.reg.default_distro();
+    for (const auto& d : u.reg.distros) {
+        std::string state = d.state == registry::State::Installed ? "Stopped"
+                                                                  : registry::to_string(d.state);
+        out.push_back({{"name", d.name},
+                       {"guid", d.guid},
+                       {"state", state},
+                       {"version", d.version},
+                       {"default", def == &d},
+                       {"flavor", d.flavor},
+                       {"osVersion", d.os_version},
+                       {"basePath", d.base_path}});
+    }
+    return {{"distros", out}, {"defaultVersion", u.reg.default_version}};
+}
+
+json Service::status(User& u) {
+    const registry::Distro* def = u.reg.default_distro();
+    return {{"defaultDistro", def ? def->name : ""}, {"defaultVersion", u.reg.default_version}};
+}
+
+json Service::rename(User& u, const json& req) {
+    registry::Distro& d = find(u, req.at("name").get<std::string>());
+    std::string to = req.at("newName").get<std::string>();
+    if (!registry::valid_name(to))
+        fail("WSL_E_DISTRO_INVALID_NAME",
+             fmt::format("Invalid distribution name: '{}'. Use letters, digits, '.', '_' and "
+                         "'-' (at most 64).",
+                         to));
+    if (registry::Distro* other = u.reg.find_name(to); other && other != &d)
+        fail("ERROR_ALREADY_EXISTS");
+    if (u.busy.count(d.guid) || d.state != registry::State::Installed)
+        fail("E_ILLEGAL_STATE_CHANGE");
+    d.name = to;
+    save(u);
+    return json::object();
+}
+
+json Service::set_default(User& u, const json& req) {
+    registry::Distro& d = find(u, req.at("name").get<std::string>());
+    if (d.state == registry::State::Installing || d.state == registry::State::Uninstalling)
+        fail("E_ILLEGAL_STATE_CHANGE");
+    u.reg.default_guid = d.guid;
+    save(u);
+    return json::object();
+}
+
+json Service::set_default_version(User& u, const json& req) {
+    int v = req.at("version").get<int>();
+    if (v != 1 && v != 2)
+        fail("WSL_E_INVALID_USAGE", "The version must be 1 or 2.");
+    u.reg.default_version = v;
+    save(u);
+    return json::object();
+}
+
+json Service::run(User& u, const json& req) {
+    const registry::Distro* d = nullptr;
+    if (req.contains("name"))
+        d = &find(u, req["name"].get<std::string>());
+    else if (req.contains("guid"))
+        d = u.reg.find_guid(req["guid"].get<std::string>());
+    else
+        d = u.reg.default_distro();
+    if (!d) {
+        if (req.contains("guid"))
+            fail("WSL_E_DISTRO_NOT_FOUND");
+        fail("WSL_E_DEFAULT_DISTRO_NOT_FOUND");
+    }
+    fail("E_NOTIMPL",
+         fmt::format("Running commands in '{}' is not available yet: this build can import, "
+                     "export and manage distributions, but has no version 1 runtime.",
+                     d->name));
+}
+
+} // namespace wsl::service

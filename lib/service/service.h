@@ -1,0 +1,92 @@
+#pragma once
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "protocol/frame.h"
+#include "registry/registry.h"
+#include "runtime/idmap.h"
+#include "service/channel.h"
+#include "service/worker.h"
+
+namespace wsl::service {
+
+struct Caller {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    pid_t pid = 0;
+};
+
+// The LxssManager of this project: per-user registries, operations on distros, and the
+// repair of what a crash left behind. Thread-safe; one thread per request.
+class Service {
+public:
+    Service(std::filesystem::path state_dir, std::string self_exe);
+
+    // Finishes or rolls back operations a crash interrupted, for every user.
+    void recover();
+
+    // Runs one request; returns the result object or throws WslError.
+    nlohmann::json handle(const Caller& caller, protocol::Message& req, Channel& ch);
+
+private:
+    struct User {
+        std::mutex m;
+        registry::UserRegistry reg;
+        std::set<std::string> busy; // guids with an operation in flight
+        std::filesystem::path dir;
+        uid_t uid = 0;
+    };
+    // Where a distro's storage is reached from: an fd the service opened, or a path that the
+    // worker opens inside the user namespace (a non-root user's own directory).
+    struct Base {
+        UniqueFd fd;
+        std::string path;
+        bool top_in_worker = true; // the worker may create/remove rootfs in it
+        std::string arg(int fd_index) const;
+    };
+    // Marks a distro as having an operation in flight; construct under the user's lock.
+    class Busy {
+    public:
+        Busy(User& u, const std::string& guid);
+        ~Busy();
+
+    private:
+        User& u_;
+        std::string guid_;
+    };
+
+    User& user(uid_t uid);
+    void save(User& u);
+    registry::Distro& find(User& u, const std::string& name);
+    Base open_base(const registry::Distro& d, uid_t uid, bool must_exist);
+    void remove_storage(User& u, const registry::Distro& d, const runtime::IdMap& map);
+    unsigned threads() const;
+
+    nlohmann::json list(User& u);
+    nlohmann::json status(User& u);
+    nlohmann::json import_distro(const Caller& c, const nlohmann::json& req,
+                                 std::vector<UniqueFd>& fds, Channel& ch);
+    nlohmann::json export_distro(const Caller& c, const nlohmann::json& req,
+                                 std::vector<UniqueFd>& fds, Channel& ch);
+    nlohmann::json unregister(const Caller& c, const nlohmann::json& req);
+    nlohmann::json move(const Caller& c, const nlohmann::json& req, std::vector<UniqueFd>& fds,
+                        Channel& ch);
+    nlohmann::json rename(User& u, const nlohmann::json& req);
+    nlohmann::json set_default(User& u, const nlohmann::json& req);
+    nlohmann::json set_default_version(User& u, const nlohmann::json& req);
+    nlohmann::json run(User& u, const nlohmann::json& req);
+
+    std::filesystem::path state_dir_;
+    Workers workers_;
+    runtime::IdAllocator ids_;
+    std::mutex users_mutex_;
+    std::map<uid_t, std::unique_ptr<User>> users_;
+};
+
+} // namespace wsl::service
