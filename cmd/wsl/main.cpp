@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
         std::string text = e.what();
         if (text.empty())
             text = wsl::default_message(e.code());
+        if (e.code() == "WSL_E_SERVICE_NOT_RUNNING") { // one clear line, nothing else
+            fmt::print(stderr, "wsl: {}\n", text);
+            return 255;
+        }
         fmt::print(stderr, "{}",
                    wsl::cli::render_error(text, e.context(), e.code()));
     } catch (const std::exception& e) {

@@ -114,7 +114,7 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
 
     // Same file system: one rename. The worker does it for users, so the kernel checks that
     // the user may write the target; root's rename is root's own.
-    json moved;
+    json moved = json::object();
     if (root) {
         struct stat st;
         if (::fstatat(target, "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0)

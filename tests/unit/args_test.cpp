@@ -1,0 +1,98 @@
+#include <doctest/doctest.h>
+
+#include "args.h"
+
+using namespace wsl::cli;
+
+static Invocation P(std::vector<std::string> a) { return parse(a); }
+
+TEST_CASE("no arguments runs the default shell") {
+    auto inv = P({});
+    CHECK(inv.verb == Verb::Run);
+    CHECK(inv.command.empty());
+}
+
+TEST_CASE("run options accumulate and -- starts a shell command") {
+    auto inv = P({"-d", "Debian", "-u", "root", "--cd", "/tmp", "--", "echo", "$HOME"});
+    CHECK(inv.verb == Verb::Run);
+    CHECK(*inv.distro == "Debian");
+    CHECK(*inv.user == "root");
+    CHECK(*inv.cwd == "/tmp");
+    CHECK(!inv.exec);
+    CHECK(inv.command == std::vector<std::string>{"echo", "$HOME"});
+}
+
+TEST_CASE("-e execs the rest and the first bare word starts a command") {
+    auto e = P({"-e", "ls", "-l"});
+    CHECK(e.exec);
+    CHECK(e.command == std::vector<std::string>{"ls", "-l"});
+    auto bare = P({"ls", "-l", "--list"});
+    CHECK(!bare.exec);
+    CHECK(bare.command == std::vector<std::string>{"ls", "-l", "--list"});
+}
+
+TEST_CASE("~ is special only in first position") {
+    CHECK(P({"~"}).home);
+    auto later = P({"-d", "X", "~"});
+    CHECK(!later.home);
+    CHECK(later.command == std::vector<std::string>{"~"});
+}
+
+TEST_CASE("a verb ignores run options before it") {
+    auto inv = P({"-u", "root", "-l"});
+    CHECK(inv.verb == Verb::List);
+    CHECK(!inv.user);
+}
+
+TEST_CASE("-v is version alone and verbose after -l") {
+    CHECK(P({"-v"}).verb == Verb::Version);
+    auto l = P({"-l", "-v"});
+    CHECK(l.verb == Verb::List);
+    CHECK(l.verbose);
+}
+
+TEST_CASE("list option conflicts print usage") {
+    for (auto bad : std::vector<std::vector<std::string>>{
+             {"-l", "-q", "-v"}, {"-l", "--all", "--running"}, {"-l", "-o", "-v"}}) {
+        try {
+            P(bad);
+            FAIL("expected a usage error");
+        } catch (const UsageError& e) {
+            CHECK(e.usage);
+        }
+    }
+}
+
+TEST_CASE("errors use wsl.exe's texts") {
+    CHECK_THROWS_WITH_AS(P({"--bogus"}), "Invalid command line argument: --bogus", UsageError);
+    CHECK_THROWS_WITH_AS(P({"-d"}), "Command line argument -d requires a value.", UsageError);
+    CHECK_THROWS_WITH_AS(P({"-d", "a", "-d", "b"}), "The distribution name has already been set.",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(P({"--import", "X", "dir"}),
+                         "Argument --import is missing a required parameter.", UsageError);
+    CHECK_THROWS_WITH_AS(P({"--import", "X", "dir", "f", "--version"}),
+                         "Command line argument --version requires a value.", UsageError);
+    CHECK_THROWS_WITH_AS(P({"--import", "X", "dir", "f", "--version", "3"}),
+                         "Invalid command line argument: 3", UsageError);
+    CHECK_THROWS_WITH_AS(P({"--export", "X", "f", "--format", "zip"}),
+                         "Invalid command line argument: zip", UsageError);
+    CHECK_THROWS_WITH_AS(P({"--unregister", "a", "b"}), "Invalid command line argument: b",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(P({"--manage", "X", "--move", "d", "--rename", "Y"}),
+                         "Arguments --move and --rename can't be specified at same time.",
+                         UsageError);
+}
+
+TEST_CASE("import and export operands and options") {
+    auto i = P({"--import", "Deb", "/d", "-", "--version", "1"});
+    CHECK(i.verb == Verb::Import);
+    CHECK(i.operands == std::vector<std::string>{"Deb", "/d", "-"});
+    CHECK(*i.version == 1);
+    auto e = P({"--export", "Deb", "out.tar", "--format", "tar.zst"});
+    CHECK(e.verb == Verb::Export);
+    CHECK(*e.format == "tar.zst");
+    auto m = P({"--manage", "Deb", "-m", "/x"});
+    CHECK(m.manage_action == "move");
+    CHECK(m.manage_value == "/x");
+    CHECK(P({"--set-default-version", "2"}).version == 2);
+}
