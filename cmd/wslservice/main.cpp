@@ -138,8 +138,10 @@ int main(int argc, char** argv) {
         std::error_code ec;
         std::string self = fs::read_symlink("/proc/self/exe", ec).string();
         wsl::service::Service svc(fs::absolute(state_dir), self);
-        svc.recover();
+        // Listen before recovering: clients wait in the backlog instead of finding no
+        // service (and, as root, starting a second one).
         wsl::UniqueFd listener = listen_on(socket_path);
+        svc.recover();
         log(fmt::format("listening on {} (state in {})", socket_path, state_dir));
         for (;;) {
             int c = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
