@@ -135,9 +135,8 @@ int main(int argc, char** argv) {
     ::signal(SIGPIPE, SIG_IGN);
     ::umask(022);
     try {
-        std::error_code ec;
-        std::string self = fs::read_symlink("/proc/self/exe", ec).string();
-        wsl::service::Service svc(fs::absolute(state_dir), self);
+        // Workers re-execute this very binary, even if the file was replaced since.
+        wsl::service::Service svc(fs::absolute(state_dir), "/proc/self/exe");
         // Listen before recovering: clients wait in the backlog instead of finding no
         // service (and, as root, starting a second one).
         wsl::UniqueFd listener = listen_on(socket_path);
