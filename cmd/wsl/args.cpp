@@ -81,9 +81,8 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
             throw UsageError("", true);
     } else if (verb == "--import") {
         inv.verb = Verb::Import;
-        for (auto& [k, v] : verb_args(verb, rest, 3, {{"--version", nullptr, true},
-                                                      {"--vhd", nullptr, false}},
-                                      ops)) {
+        for (auto& [k, v] : verb_args(
+                 verb, rest, 3, {{"--version", nullptr, true}, {"--vhd", nullptr, false}}, ops)) {
             if (k == "--version")
                 inv.version = version_value(v);
             else
@@ -92,9 +91,8 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
         }
     } else if (verb == "--export") {
         inv.verb = Verb::Export;
-        for (auto& [k, v] : verb_args(verb, rest, 2, {{"--format", nullptr, true},
-                                                      {"--vhd", nullptr, false}},
-                                      ops)) {
+        for (auto& [k, v] : verb_args(
+                 verb, rest, 2, {{"--format", nullptr, true}, {"--vhd", nullptr, false}}, ops)) {
             if (k == "--vhd")
                 throw UsageError("Exporting a disk image (--vhd) is not available yet: it comes "
                                  "with version 2 distributions.");
@@ -114,7 +112,9 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
         verb_args(verb, rest, 2, {}, ops);
         inv.version = version_value(ops[1]);
     } else if (verb == "--status" || verb == "-v" || verb == "--version" || verb == "--help") {
-        inv.verb = verb == "--status" ? Verb::Status : verb == "--help" ? Verb::Help : Verb::Version;
+        inv.verb = verb == "--status" ? Verb::Status
+                   : verb == "--help" ? Verb::Help
+                                      : Verb::Version;
         verb_args(verb, rest, 0, {}, ops);
     } else if (verb == "--manage") {
         inv.verb = Verb::Manage;
@@ -136,9 +136,20 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
 }
 
 bool is_verb(const std::string& a) {
-    static const char* verbs[] = {"-l", "--list", "--import", "--export", "--unregister", "-s",
-                                  "--set-default", "--set-default-version", "--set-version",
-                                  "--status", "-v", "--version", "--help", "--manage"};
+    static const char* verbs[] = {"-l",
+                                  "--list",
+                                  "--import",
+                                  "--export",
+                                  "--unregister",
+                                  "-s",
+                                  "--set-default",
+                                  "--set-default-version",
+                                  "--set-version",
+                                  "--status",
+                                  "-v",
+                                  "--version",
+                                  "--help",
+                                  "--manage"};
     for (const char* v : verbs)
         if (a == v)
             return true;

@@ -7,8 +7,18 @@
 namespace wsl::cli {
 
 enum class Verb {
-    Run, Help, Version, Status, List, Import, Export, Unregister, SetDefault,
-    SetDefaultVersion, SetVersion, Manage
+    Run,
+    Help,
+    Version,
+    Status,
+    List,
+    Import,
+    Export,
+    Unregister,
+    SetDefault,
+    SetDefaultVersion,
+    SetVersion,
+    Manage
 };
 
 // One parsed command line, in wsl.exe's grammar.

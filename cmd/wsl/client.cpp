@@ -63,8 +63,8 @@ void start_service(const std::string& path) {
         ::dup2(in, 0);
         ::dup2(log >= 0 ? log : in, 1);
         ::dup2(log >= 0 ? log : in, 2);
-        ::execl(exe.c_str(), "wslservice", "--socket", path.c_str(), "--state-dir",
-                state.c_str(), nullptr);
+        ::execl(exe.c_str(), "wslservice", "--socket", path.c_str(), "--state-dir", state.c_str(),
+                nullptr);
         ::_exit(127);
     }
     int status;

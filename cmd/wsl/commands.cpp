@@ -16,6 +16,7 @@
 #include "base/unique_fd.h"
 #include "client.h"
 #include "progress.h"
+#include "registry/registry.h"
 #include "render.h"
 
 namespace wsl::cli {
@@ -46,15 +47,48 @@ std::function<void(const json&)> relay(Progress& p) {
     };
 }
 
-// Creates (like mkdir -p, as this user) and opens a directory the user named.
-UniqueFd open_directory(const std::string& path) {
-    std::error_code ec;
-    fs::create_directories(path, ec);
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd)
-        fail_errno("WSL_E_INVALID_USAGE", "Cannot open the directory " + path);
-    return fd;
-}
+// A directory the user named, created like mkdir -p (as this user) and opened. Unless kept,
+// the directories it created are removed again, so a failed command leaves none behind.
+class NamedDirectory {
+public:
+    explicit NamedDirectory(const std::string& path) {
+        fs::path p = fs::absolute(path).lexically_normal();
+        std::vector<fs::path> missing;
+        for (fs::path q = p; !q.empty() && !fs::exists(q); q = q.parent_path()) {
+            missing.push_back(q);
+            if (q == q.parent_path())
+                break;
+        }
+        for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+            if (::mkdir(it->c_str(), 0755) != 0 && errno != EEXIST)
+                break;
+            created_.push_back(*it);
+        }
+        fd_.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!fd_) {
+            int err = errno;
+            undo();
+            errno = err;
+            fail_errno("WSL_E_INVALID_USAGE", "Cannot open the directory " + path);
+        }
+    }
+    ~NamedDirectory() {
+        if (!keep_)
+            undo();
+    }
+    int fd() const { return fd_.get(); }
+    void keep() { keep_ = true; }
+
+private:
+    void undo() {
+        for (auto it = created_.rbegin(); it != created_.rend(); ++it)
+            ::rmdir(it->c_str());
+        created_.clear();
+    }
+    UniqueFd fd_;
+    std::vector<fs::path> created_;
+    bool keep_ = false;
+};
 
 int list(const Invocation& inv) {
     if (inv.online)
@@ -88,14 +122,16 @@ int import_distro(const Invocation& inv) {
     if (inv.version)
         req["version"] = *inv.version;
     std::vector<int> fds{in_fd};
-    UniqueFd dir;
+    std::unique_ptr<NamedDirectory> dir;
     if (!location.empty()) {
-        dir = open_directory(location);
-        fds.push_back(dir.get());
+        dir = std::make_unique<NamedDirectory>(location);
+        fds.push_back(dir->fd());
     }
     Progress p("Importing " + name, total);
     request(req, fds, relay(p));
     p.clear();
+    if (dir)
+        dir->keep();
     fmt::print(kSuccess);
     return 0;
 }
@@ -119,7 +155,9 @@ int export_distro(const Invocation& inv) {
         request({{"op", "export"}, {"name", name}, {"format", archive::to_string(format)}},
                 {out_fd}, relay(p));
     } catch (...) {
-        if (out) // a failed export leaves no partial file behind
+        // A failed export leaves no partial file behind; only a regular file is ours to remove.
+        struct stat st;
+        if (out && ::fstat(out.get(), &st) == 0 && S_ISREG(st.st_mode))
             ::unlink(file.c_str());
         throw;
     }
@@ -133,9 +171,28 @@ int manage(const Invocation& inv) {
     if (inv.manage_action == "rename") {
         request({{"op", "rename"}, {"name", name}, {"newName", inv.manage_value}});
     } else if (inv.manage_action == "move") {
-        UniqueFd dir = open_directory(inv.manage_value);
+        // Checked before anything is created: the distro exists and the target is not inside
+        // its own storage (the service and the kernel refuse both too, but too late to leave
+        // the tree untouched).
+        json listed = request({{"op", "list"}});
+        const json* found = nullptr;
+        for (const auto& d : listed["distros"])
+            if (registry::same_name(d.value("name", ""), name))
+                found = &d;
+        if (!found)
+            throw WslError("WSL_E_DISTRO_NOT_FOUND", default_message("WSL_E_DISTRO_NOT_FOUND"),
+                           "MoveDistro");
+        fs::path base = fs::path(found->value("basePath", "")).lexically_normal();
+        fs::path target = fs::absolute(inv.manage_value).lexically_normal();
+        auto rel = target.lexically_relative(base);
+        if (!rel.empty() && *rel.begin() != "..")
+            throw WslError("WSL_E_INVALID_USAGE",
+                           "The new location is inside the distribution's current storage.",
+                           "MoveDistro");
+        NamedDirectory dir(inv.manage_value);
         Progress p("Moving " + name);
-        request({{"op", "move"}, {"name", name}}, {dir.get()}, relay(p));
+        request({{"op", "move"}, {"name", name}}, {dir.fd()}, relay(p));
+        dir.keep();
     } else {
         fail("E_NOTIMPL", fmt::format("--manage --{} is not available yet.", inv.manage_action));
     }
@@ -154,12 +211,19 @@ int version() {
 
 int run(const Invocation& inv) {
     switch (inv.verb) {
-    case Verb::Help: fmt::print("{}", usage_text()); return 255;
-    case Verb::Version: return version();
-    case Verb::List: return list(inv);
-    case Verb::Import: return import_distro(inv);
-    case Verb::Export: return export_distro(inv);
-    case Verb::Manage: return manage(inv);
+    case Verb::Help:
+        fmt::print("{}", usage_text());
+        return 255;
+    case Verb::Version:
+        return version();
+    case Verb::List:
+        return list(inv);
+    case Verb::Import:
+        return import_distro(inv);
+    case Verb::Export:
+        return export_distro(inv);
+    case Verb::Manage:
+        return manage(inv);
     case Verb::Status: {
         json r = request({{"op", "status"}});
         std::string def = r.value("defaultDistro", "");

@@ -16,8 +16,9 @@ int main(int argc, char** argv) {
         if (e.usage) {
             fmt::print(stderr, "{}", wsl::cli::usage_text());
         } else {
-            fmt::print(stderr, "{}\nPlease use 'wsl --help' to get a list of supported "
-                               "arguments.\nError code: Wsl/E_INVALIDARG\n",
+            fmt::print(stderr,
+                       "{}\nPlease use 'wsl --help' to get a list of supported "
+                       "arguments.\nError code: Wsl/E_INVALIDARG\n",
                        e.what());
         }
     } catch (const wsl::WslError& e) {
@@ -28,8 +29,7 @@ int main(int argc, char** argv) {
             fmt::print(stderr, "wsl: {}\n", text);
             return 255;
         }
-        fmt::print(stderr, "{}",
-                   wsl::cli::render_error(text, e.context(), e.code()));
+        fmt::print(stderr, "{}", wsl::cli::render_error(text, e.context(), e.code()));
     } catch (const std::exception& e) {
         fmt::print(stderr, "{}\n", wsl::cli::render_error(e.what(), "", "E_UNEXPECTED"));
     }

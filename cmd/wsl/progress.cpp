@@ -19,8 +19,8 @@ std::string human_bytes(double b) {
 }
 
 Progress::Progress(std::string label, uint64_t total)
-    : label_(std::move(label)), total_(total), enabled_(::isatty(2) == 1),
-      start_(clock::now()), last_() {}
+    : label_(std::move(label)), total_(total), enabled_(::isatty(2) == 1), start_(clock::now()),
+      last_() {}
 
 void Progress::update(uint64_t bytes) {
     if (!enabled_)

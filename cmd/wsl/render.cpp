@@ -15,8 +15,7 @@ std::string render_error(const std::string& message, const std::string& context,
     return out + code + "\n";
 }
 
-bool render_list(const Invocation& inv, const json& result, std::string& out,
-                 std::string& error) {
+bool render_list(const Invocation& inv, const json& result, std::string& out, std::string& error) {
     std::vector<json> rows;
     for (const auto& d : result.at("distros")) {
         std::string state = d.value("state", "");

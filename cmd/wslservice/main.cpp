@@ -58,10 +58,7 @@ wsl::UniqueFd listen_on(const std::string& path) {
 }
 
 json error_reply(const wsl::WslError& e) {
-    return {{"type", "error"},
-            {"code", e.code()},
-            {"context", e.context()},
-            {"message", e.what()}};
+    return {{"type", "error"}, {"code", e.code()}, {"context", e.context()}, {"message", e.what()}};
 }
 
 void serve(wsl::service::Service& svc, wsl::UniqueFd conn) {
@@ -85,7 +82,10 @@ void serve(wsl::service::Service& svc, wsl::UniqueFd conn) {
         }
         if (!msg)
             return;
-        std::string op = msg->body.value("op", "?");
+        auto op_field = msg->body.find("op");
+        std::string op = op_field != msg->body.end() && op_field->is_string()
+                             ? op_field->get<std::string>()
+                             : "?";
         if (op != "list" && op != "status")
             log(fmt::format("uid {} pid {}: {}", caller.uid, caller.pid, op));
         json reply;

@@ -36,8 +36,12 @@ void emit(const json& line) {
 }
 
 archive::Events events() {
-    return {[](uint64_t bytes) { emit({{"progress", bytes}}); },
-            [](const std::string& text) { emit({{"warning", text}}); }};
+    return {[](uint64_t bytes) {
+                emit({{"progress", bytes}});
+            },
+            [](const std::string& text) {
+                emit({{"warning", text}});
+            }};
 }
 
 int fd_arg(const std::string& v) {

@@ -19,7 +19,10 @@ Kind detect(std::span<const unsigned char> h) {
         return Kind::Empty;
     if (starts(h, "\x1f\x8b", 2))
         return Kind::Gzip;
-    if (starts(h, "\xfd" "7zXZ\0", 6))
+    if (starts(h,
+               "\xfd"
+               "7zXZ\0",
+               6))
         return Kind::Xz;
     if (starts(h, "BZh", 3))
         return Kind::Bzip2;
@@ -34,14 +37,22 @@ Kind detect(std::span<const unsigned char> h) {
 
 std::string to_string(Kind k) {
     switch (k) {
-    case Kind::Empty: return "empty";
-    case Kind::Tar: return "tar";
-    case Kind::Gzip: return "gzip";
-    case Kind::Xz: return "xz";
-    case Kind::Bzip2: return "bzip2";
-    case Kind::Zstd: return "zstd";
-    case Kind::Vhd: return "vhd";
-    case Kind::Unknown: break;
+    case Kind::Empty:
+        return "empty";
+    case Kind::Tar:
+        return "tar";
+    case Kind::Gzip:
+        return "gzip";
+    case Kind::Xz:
+        return "xz";
+    case Kind::Bzip2:
+        return "bzip2";
+    case Kind::Zstd:
+        return "zstd";
+    case Kind::Vhd:
+        return "vhd";
+    case Kind::Unknown:
+        break;
     }
     return "unknown";
 }
@@ -72,10 +83,14 @@ Format format_from_path(const std::string& p) {
 
 std::string to_string(Format f) {
     switch (f) {
-    case Format::Tar: return "tar";
-    case Format::TarGz: return "tar.gz";
-    case Format::TarXz: return "tar.xz";
-    case Format::TarZst: return "tar.zst";
+    case Format::Tar:
+        return "tar";
+    case Format::TarGz:
+        return "tar.gz";
+    case Format::TarXz:
+        return "tar.xz";
+    case Format::TarZst:
+        return "tar.zst";
     }
     return "tar";
 }

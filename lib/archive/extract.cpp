@@ -110,7 +110,8 @@ bool is_root_entry(const char* p) {
 
 std::string kind_error(Kind k) {
     switch (k) {
-    case Kind::Empty: return "The file is empty; it is not a tar archive.";
+    case Kind::Empty:
+        return "The file is empty; it is not a tar archive.";
     case Kind::Vhd:
         return "This looks like a VHD file. Use --vhd to import a VHD instead of a tar.";
     default:
@@ -143,21 +144,29 @@ void extract(int in_fd, const Events& events) {
     archive_read_support_format_tar(in.get());
     archive_read_support_format_gnutar(in.get());
     switch (kind) {
-    case Kind::Gzip: archive_read_support_filter_gzip(in.get()); break;
-    case Kind::Xz: archive_read_support_filter_xz(in.get()); break;
-    case Kind::Bzip2: archive_read_support_filter_bzip2(in.get()); break;
-    case Kind::Zstd: archive_read_support_filter_zstd(in.get()); break;
-    default: break;
+    case Kind::Gzip:
+        archive_read_support_filter_gzip(in.get());
+        break;
+    case Kind::Xz:
+        archive_read_support_filter_xz(in.get());
+        break;
+    case Kind::Bzip2:
+        archive_read_support_filter_bzip2(in.get());
+        break;
+    case Kind::Zstd:
+        archive_read_support_filter_zstd(in.get());
+        break;
+    default:
+        break;
     }
     if (archive_read_open(in.get(), &r, nullptr, &Reader::read_cb, nullptr) != ARCHIVE_OK)
         fail(kCode, fmt::format("Cannot read the archive: {}", archive_error_string(in.get())));
 
     ArchivePtr out(archive_write_disk_new());
-    archive_write_disk_set_options(out.get(),
-                                   ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-                                       ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_ACL |
-                                       ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                       ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+    archive_write_disk_set_options(
+        out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
+                       ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR |
+                       ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
 
     size_t devices = 0, absolute = 0;
     std::set<std::string> warned;
@@ -200,7 +209,8 @@ void extract(int in_fd, const Events& events) {
 
         rc = archive_write_header(out.get(), entry);
         if (rc == ARCHIVE_FATAL)
-            fail(kCode, fmt::format("Cannot extract {}: {}", path, archive_error_string(out.get())));
+            fail(kCode,
+                 fmt::format("Cannot extract {}: {}", path, archive_error_string(out.get())));
         if (rc != ARCHIVE_OK)
             warn(fmt::format("{}: {}", path, archive_error_string(out.get())));
         if (rc >= ARCHIVE_WARN && archive_entry_size(entry) > 0) {
@@ -212,16 +222,17 @@ void extract(int in_fd, const Events& events) {
                 if (d == ARCHIVE_EOF)
                     break;
                 if (d < ARCHIVE_WARN)
-                    fail(kCode, fmt::format("The archive is damaged: {}",
-                                            archive_error_string(in.get())));
+                    fail(kCode,
+                         fmt::format("The archive is damaged: {}", archive_error_string(in.get())));
                 if (archive_write_data_block(out.get(), data, size, offset) < ARCHIVE_WARN)
-                    fail(kCode, fmt::format("Cannot write {}: {}", path,
-                                            archive_error_string(out.get())));
+                    fail(kCode,
+                         fmt::format("Cannot write {}: {}", path, archive_error_string(out.get())));
             }
         }
         rc = archive_write_finish_entry(out.get());
         if (rc == ARCHIVE_FATAL)
-            fail(kCode, fmt::format("Cannot extract {}: {}", path, archive_error_string(out.get())));
+            fail(kCode,
+                 fmt::format("Cannot extract {}: {}", path, archive_error_string(out.get())));
         if (rc != ARCHIVE_OK)
             warn(fmt::format("{}: {}", path, archive_error_string(out.get())));
     }

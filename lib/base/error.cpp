@@ -27,9 +27,13 @@ std::string default_message(const std::string& code) {
     return it == texts.end() ? std::string{} : it->second;
 }
 
-void fail(const std::string& code) { throw WslError(code, default_message(code)); }
+void fail(const std::string& code) {
+    throw WslError(code, default_message(code));
+}
 
-void fail(const std::string& code, const std::string& message) { throw WslError(code, message); }
+void fail(const std::string& code, const std::string& message) {
+    throw WslError(code, message);
+}
 
 void fail_errno(const std::string& code, const std::string& what) {
     throw WslError(code, what + ": " + std::strerror(errno));

@@ -61,9 +61,9 @@ void send(int sock, const nlohmann::json& body, std::span<const int> fds) {
     if (fds.size() > kMaxFds)
         bad_frame("too many file descriptors");
     uint32_t len = static_cast<uint32_t>(text.size());
-    unsigned char header[4] = {static_cast<unsigned char>(len), static_cast<unsigned char>(len >> 8),
-                               static_cast<unsigned char>(len >> 16),
-                               static_cast<unsigned char>(len >> 24)};
+    unsigned char header[4] = {
+        static_cast<unsigned char>(len), static_cast<unsigned char>(len >> 8),
+        static_cast<unsigned char>(len >> 16), static_cast<unsigned char>(len >> 24)};
     std::string frame(reinterpret_cast<char*>(header), 4);
     frame += text;
 

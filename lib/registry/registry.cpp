@@ -20,7 +20,9 @@ const char* const kStateNames[] = {"Installing", "Installed", "Converting", "Exp
                                    "Uninstalling"};
 }
 
-std::string to_string(State s) { return kStateNames[static_cast<int>(s)]; }
+std::string to_string(State s) {
+    return kStateNames[static_cast<int>(s)];
+}
 
 State state_from_string(const std::string& s) {
     for (int i = 0; i < 5; ++i)

@@ -15,7 +15,7 @@ State state_from_string(const std::string& s);
 struct Distro {
     std::string guid;
     std::string name;
-    std::string base_path;     // directory holding rootfs/
+    std::string base_path;        // directory holding rootfs/
     bool default_location = true; // base_path is the service's own <state>/users/<uid>/<guid>
     int version = 1;
     unsigned default_uid = 0;

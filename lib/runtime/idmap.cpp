@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "base/error.h"
 #include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace wsl::runtime {
 
@@ -33,8 +33,12 @@ std::string read_text(const std::filesystem::path& p) {
 }
 } // namespace
 
-std::string IdMap::uid_map() const { return map_text(caller_uid, base, caller_uid == 0); }
-std::string IdMap::gid_map() const { return map_text(caller_gid, base, caller_uid == 0); }
+std::string IdMap::uid_map() const {
+    return map_text(caller_uid, base, caller_uid == 0);
+}
+std::string IdMap::gid_map() const {
+    return map_text(caller_gid, base, caller_uid == 0);
+}
 
 uid_t IdMap::host_uid(uint32_t inside) const {
     if (caller_uid != 0 && inside == kDefaultUserInside)
@@ -93,8 +97,8 @@ IdMap IdAllocator::map_for(uid_t uid) {
     if (!text.empty()) {
         recorded = nlohmann::json::parse(text, nullptr, false);
         if (!recorded.is_object())
-            fail("WSL_E_REGISTRY_CORRUPTED", "The id map file " + state_file_.string() +
-                                                 " is corrupted.");
+            fail("WSL_E_REGISTRY_CORRUPTED",
+                 "The id map file " + state_file_.string() + " is corrupted.");
     }
     const std::string key = std::to_string(uid);
     if (recorded.contains(key) && recorded[key].is_number_unsigned()) {

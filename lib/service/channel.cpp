@@ -7,7 +7,9 @@
 
 namespace wsl::service {
 
-void cancelled() { fail("E_ABORT", "The operation was cancelled by the client."); }
+void cancelled() {
+    fail("E_ABORT", "The operation was cancelled by the client.");
+}
 
 void Channel::event(const nlohmann::json& ev) {
     try {

@@ -85,10 +85,11 @@ json Service::import_distro(const Caller& c, const json& req, std::vector<Unique
                            AT_SYMLINK_NOFOLLOW) != 0)
                 fail_errno("WSL_E_IMPORT_FAILED", "Cannot create the distribution's directory");
         }
-        WorkerSpec spec{"extract",
-                        {base.arg(4), "data=@5", "name=rootfs.partial", "final=rootfs",
-                         base.top_in_worker ? "top=1" : "top=0"},
-                        {base.fd.get(), fds[0].get()}};
+        WorkerSpec spec{"extract", {"final=rootfs", base.top_in_worker ? "top=1" : "top=0"}, {}};
+        UniqueFd tree;
+        add_tree(spec, base, "rootfs.partial", tree);
+        spec.args.push_back("data=" + next_fd(spec));
+        spec.fds.push_back(fds[0].get());
         json info = workers_.run(map, spec, &ch);
         if (!base.top_in_worker &&
             ::renameat(base.fd.get(), "rootfs.partial", base.fd.get(), "rootfs") != 0)
@@ -126,12 +127,10 @@ void Service::remove_storage(User&, const registry::Distro& d, const runtime::Id
     if (!base.fd && d.default_location)
         return;
     for (const char* name : {"rootfs.partial", "rootfs"}) {
-        WorkerSpec spec{"remove",
-                        {base.arg(4), fmt::format("name={}", name),
-                         base.top_in_worker ? "top=1" : "top=0"},
-                        {}};
-        if (base.fd)
-            spec.fds.push_back(base.fd.get());
+        WorkerSpec spec{"remove", {base.top_in_worker ? "top=1" : "top=0"}, {}};
+        UniqueFd tree;
+        if (!add_tree(spec, base, name, tree))
+            continue;
         workers_.run(map, spec, nullptr);
         if (!base.top_in_worker && ::unlinkat(base.fd.get(), name, AT_REMOVEDIR) != 0 &&
             errno != ENOENT)

@@ -43,13 +43,14 @@ json Service::export_distro(const Caller& c, const json& req, std::vector<Unique
     try {
         runtime::IdMap map = ids_.map_for(c.uid);
         Base base = open_base(d, c.uid, true);
-        WorkerSpec spec{"pack",
-                        {base.arg(4), base.fd ? "data=@5" : "data=@4", "name=rootfs",
-                         "format=" + archive::to_string(format),
-                         fmt::format("threads={}", threads())},
-                        {}};
-        if (base.fd)
-            spec.fds.push_back(base.fd.get());
+        WorkerSpec spec{
+            "pack",
+            {"format=" + archive::to_string(format), fmt::format("threads={}", threads())},
+            {}};
+        UniqueFd tree;
+        if (!add_tree(spec, base, "rootfs", tree))
+            fail("WSL_E_DISK_CORRUPTED", "The distribution's files are missing.");
+        spec.args.push_back("data=" + next_fd(spec));
         spec.fds.push_back(fds[0].get());
         workers_.run(map, spec, &ch);
     } catch (...) {
@@ -124,9 +125,10 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
         else if (errno != EXDEV)
             fail_errno("WSL_E_MOVE_FAILED", "Cannot move the distribution");
     } else {
-        WorkerSpec spec{"move", {base.arg(4), base.fd ? "target=@5" : "target=@4"}, {}};
-        if (base.fd)
-            spec.fds.push_back(base.fd.get());
+        WorkerSpec spec{"move", {}, {}};
+        UniqueFd unused;
+        add_tree(spec, base, "rootfs", unused);
+        spec.args.push_back("target=" + next_fd(spec));
         spec.fds.push_back(target);
         moved = workers_.run(map, spec, &ch);
     }
@@ -136,12 +138,11 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
         if (::pipe2(p, O_CLOEXEC) != 0)
             fail_errno("WSL_E_MOVE_FAILED", "pipe");
         UniqueFd pipe_r(p[0]), pipe_w(p[1]);
-        WorkerSpec packer{"pack",
-                          {base.arg(4), base.fd ? "data=@5" : "data=@4", "name=rootfs",
-                           "format=tar", "threads=1"},
-                          {}};
-        if (base.fd)
-            packer.fds.push_back(base.fd.get());
+        WorkerSpec packer{"pack", {"format=tar", "threads=1"}, {}};
+        UniqueFd old_tree;
+        if (!add_tree(packer, base, "rootfs", old_tree))
+            fail("WSL_E_DISK_CORRUPTED", "The distribution's files are missing.");
+        packer.args.push_back("data=" + next_fd(packer));
         packer.fds.push_back(pipe_w.get());
         runtime::Child pack_child = workers_.start(map, packer);
         pipe_w.reset();
@@ -149,10 +150,14 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
                      ::fchownat(target, "rootfs.partial", map.host_uid(0), map.host_gid(0),
                                 AT_SYMLINK_NOFOLLOW) != 0))
             fail_errno("WSL_E_MOVE_FAILED", "Cannot create the distribution's directory");
-        WorkerSpec extract{"extract",
-                           {"base=@4", "data=@5", "name=rootfs.partial", "final=rootfs",
-                            root ? "top=0" : "top=1"},
-                           {target, pipe_r.get()}};
+        Base dest;
+        dest.fd.reset(::fcntl(target, F_DUPFD_CLOEXEC, 3));
+        dest.top_in_worker = !root;
+        WorkerSpec extract{"extract", {"final=rootfs", root ? "top=0" : "top=1"}, {}};
+        UniqueFd new_tree;
+        add_tree(extract, dest, "rootfs.partial", new_tree);
+        extract.args.push_back("data=" + next_fd(extract));
+        extract.fds.push_back(pipe_r.get());
         try {
             workers_.run(map, extract, &ch);
             if (pack_child.wait() != 0)
@@ -162,9 +167,10 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
         } catch (...) {
             pack_child.kill();
             try {
-                WorkerSpec rm{"remove", {"base=@4", "name=rootfs.partial",
-                                         root ? "top=0" : "top=1"},
-                              {target}};
+                new_tree.reset();
+                WorkerSpec rm{"remove", {root ? "top=0" : "top=1"}, {}};
+                UniqueFd partial;
+                add_tree(rm, dest, "rootfs.partial", partial);
                 workers_.run(map, rm, nullptr);
                 if (root)
                     ::unlinkat(target, "rootfs.partial", AT_REMOVEDIR);

@@ -24,10 +24,6 @@ Service::Service(fs::path state_dir, std::string self_exe)
     ::chmod((state_dir_ / "users").c_str(), 0755);
 }
 
-std::string Service::Base::arg(int fd_index) const {
-    return fd ? fmt::format("base=@{}", fd_index) : "base=" + path;
-}
-
 Service::Busy::Busy(User& u, const std::string& guid) : u_(u), guid_(guid) {
     if (!u_.busy.insert(guid_).second)
         fail("E_ILLEGAL_STATE_CHANGE");
@@ -53,7 +49,9 @@ Service::User& Service::user(uid_t uid) {
     return *slot;
 }
 
-void Service::save(User& u) { registry::save(u.dir / "registry.json", u.reg); }
+void Service::save(User& u) {
+    registry::save(u.dir / "registry.json", u.reg);
+}
 
 registry::Distro& Service::find(User& u, const std::string& name) {
     registry::Distro* d = u.reg.find_name(name);
@@ -62,7 +60,9 @@ registry::Distro& Service::find(User& u, const std::string& name) {
     return *d;
 }
 
-unsigned Service::threads() const { return std::max(1u, std::thread::hardware_concurrency()); }
+unsigned Service::threads() const {
+    return std::max(1u, std::thread::hardware_concurrency());
+}
 
 Service::Base Service::open_base(const registry::Distro& d, uid_t uid, bool must_exist) {
     Base b;
@@ -73,19 +73,48 @@ Service::Base Service::open_base(const registry::Distro& d, uid_t uid, bool must
     if (d.default_location || uid == 0) {
         b.fd.reset(::open(d.base_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!b.fd && (must_exist || errno != ENOENT))
-            fail_errno("WSL_E_DISK_CORRUPTED",
-                       fmt::format("The storage of '{}' cannot be opened ({})", d.name,
-                                   d.base_path));
+            fail_errno(
+                "WSL_E_DISK_CORRUPTED",
+                fmt::format("The storage of '{}' cannot be opened ({})", d.name, d.base_path));
     }
     return b;
 }
 
+bool Service::add_tree(WorkerSpec& spec, const Base& base, const std::string& name,
+                       UniqueFd& held) {
+    if (!base.top_in_worker) {
+        held.reset(
+            ::openat(base.fd.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!held) {
+            if (errno == ENOENT)
+                return false;
+            fail_errno("WSL_E_DISK_CORRUPTED", "Cannot open the distribution's files");
+        }
+        spec.args.push_back("base=" + next_fd(spec));
+        spec.args.push_back("name=.");
+        spec.fds.push_back(held.get());
+        return true;
+    }
+    if (base.fd) {
+        spec.args.push_back("base=" + next_fd(spec));
+        spec.fds.push_back(base.fd.get());
+    } else {
+        spec.args.push_back("base=" + base.path);
+    }
+    spec.args.push_back("name=" + name);
+    return true;
+}
+
+std::string Service::next_fd(const WorkerSpec& spec) {
+    return fmt::format("@{}", 4 + spec.fds.size());
+}
+
 json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
     const json& body = req.body;
-    if (body.value("v", 0) != protocol::kVersion)
-        fail("WSL_E_PROTOCOL",
-             fmt::format("Unsupported protocol version (this service speaks {}).",
-                         protocol::kVersion));
+    auto v = body.find("v");
+    if (v == body.end() || !v->is_number_integer() || v->get<int>() != protocol::kVersion)
+        fail("WSL_E_PROTOCOL", fmt::format("Unsupported protocol version (this service speaks {}).",
+                                           protocol::kVersion));
     if (!body.contains("op") || !body["op"].is_string())
         fail("WSL_E_PROTOCOL", "Invalid message: no operation.");
     const std::string op = body["op"];
@@ -118,9 +147,9 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
             return run(u, body);
     } catch (WslError& e) {
         static const std::map<std::string, std::string> contexts = {
-            {"import", "RegisterDistro"}, {"export", "ExportDistro"},
-            {"unregister", "UnregisterDistro"}, {"move", "MoveDistro"},
-            {"rename", "RenameDistro"}, {"run", "CreateInstance"},
+            {"import", "RegisterDistro"},        {"export", "ExportDistro"},
+            {"unregister", "UnregisterDistro"},  {"move", "MoveDistro"},
+            {"rename", "RenameDistro"},          {"run", "CreateInstance"},
             {"set-default", "SetDefaultDistro"}, {"set-default-version", "SetVersion"}};
         if (auto it = contexts.find(op); it != contexts.end())
             e.set_context(it->second);
@@ -135,8 +164,8 @@ json Service::list(User& u) {
     json out = json::array();
     const registry::Distro* def = u.reg.default_distro();
     for (const auto& d : u.reg.distros) {
-        std::string state = d.state == registry::State::Installed ? "Stopped"
-                                                                  : registry::to_string(d.state);
+        std::string state =
+            d.state == registry::State::Installed ? "Stopped" : registry::to_string(d.state);
         out.push_back({{"name", d.name},
                        {"guid", d.guid},
                        {"state", state},

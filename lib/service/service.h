@@ -48,7 +48,6 @@ private:
         UniqueFd fd;
         std::string path;
         bool top_in_worker = true; // the worker may create/remove rootfs in it
-        std::string arg(int fd_index) const;
     };
     // Marks a distro as having an operation in flight; construct under the user's lock.
     class Busy {
@@ -65,6 +64,12 @@ private:
     void save(User& u);
     registry::Distro& find(User& u, const std::string& name);
     Base open_base(const registry::Distro& d, uid_t uid, bool must_exist);
+    // Adds base=/name= arguments that reach the tree `name` in base. Where the worker may not
+    // search the base (root's own directories) the service opens the tree and passes its fd,
+    // kept in `held`. Returns false when that tree does not exist.
+    static bool add_tree(WorkerSpec& spec, const Base& base, const std::string& name,
+                         UniqueFd& held);
+    static std::string next_fd(const WorkerSpec& spec);
     void remove_storage(User& u, const registry::Distro& d, const runtime::IdMap& map);
     unsigned threads() const;
 

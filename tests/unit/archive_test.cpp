@@ -14,7 +14,9 @@ static Kind K(const std::string& s) {
 TEST_CASE("compression is detected by magic bytes") {
     CHECK(K("") == Kind::Empty);
     CHECK(K("\x1f\x8b\x08") == Kind::Gzip);
-    CHECK(K(std::string("\xfd" "7zXZ\0", 6)) == Kind::Xz);
+    CHECK(K(std::string("\xfd"
+                        "7zXZ\0",
+                        6)) == Kind::Xz);
     CHECK(K("BZh91AY") == Kind::Bzip2);
     CHECK(K("\x28\xb5\x2f\xfd") == Kind::Zstd);
     CHECK(K("conectix") == Kind::Vhd);

@@ -4,7 +4,9 @@
 
 using namespace wsl::cli;
 
-static Invocation P(std::vector<std::string> a) { return parse(a); }
+static Invocation P(std::vector<std::string> a) {
+    return parse(a);
+}
 
 TEST_CASE("no arguments runs the default shell") {
     auto inv = P({});

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The wsl.exe command-line grammar: usage errors and their messages, missing values, list
+# option combinations, --help / --version, run options before a verb, error-code lines, the
+# empty-list behaviour and commands that are not built yet. Exit codes: 0 or 255.
+source "$(dirname "$0")/lib.sh"
+
+start_service
+
+# missing_value_re OPT: either of wsl.exe's two messages for an option lacking its value.
+missing_value_re() {
+    local o=${1//./\\.}
+    echo "(Command line argument $o requires a value\.|Argument $o is missing a required parameter\.)"
+}
+
+# ---------------------------------------------------------------------------------------
+# with no distribution registered
+
+expect_fail "wsl -l with nothing installed exits 255" "" wsl -l
+assert_imatch "wsl -l with nothing installed prints the no-distributions help" "$OUT$ERR" \
+    "no installed distributions"
+expect_ok "wsl -l -q with nothing installed exits 0" wsl -l -q
+assert_eq "  ...and prints nothing" "" "$OUT"
+expect_fail "wsl -l --running with nothing running exits 255" "" wsl -l --running
+assert_contains "  ...saying so" "$OUT$ERR" "There are no running distributions."
+expect_ok "wsl -l --running -q with nothing running exits 0" wsl -l --running -q
+assert_eq "  ...and prints nothing" "" "$OUT"
+
+# ---------------------------------------------------------------------------------------
+# unknown options
+
+for opt in --bogus -x --LIST --Import -L; do
+    expect_fail "unknown option $opt exits 255" "" wsl "$opt"
+    assert_contains "  ...names it" "$ERR" "Invalid command line argument: $opt"
+    assert_contains "  ...points to wsl --help" "$ERR" \
+        "Please use 'wsl --help' to get a list of supported arguments."
+done
+expect_fail "unknown option after a verb exits 255" "" wsl --list --bogus
+assert_contains "  ...names it" "$OUT$ERR" "--bogus"
+expect_fail "unknown option after --import's arguments" "" wsl --import a "$T/x" "$T/y" --bogus
+assert_contains "  ...names it" "$OUT$ERR" "--bogus"
+
+# ---------------------------------------------------------------------------------------
+# missing values and parameters
+
+for opt in -d --distribution -u --user --cd; do
+    expect_fail "$opt without a value exits 255" "" wsl "$opt"
+    assert_contains "  ...with wsl.exe's message" "$ERR" "Command line argument $opt requires a value."
+done
+
+for args in "--import" "--import onlyname" "--import name $T/loc" "--export" "--export onlyname" \
+    "--unregister" "--set-default" "-s" "--set-default-version" "--manage"; do
+    # shellcheck disable=SC2086
+    set -- $args
+    expect_fail "wsl $args (missing parameter) exits 255" "" wsl "$@"
+    assert_match "  ...with a missing-parameter message naming $1" "$ERR" "$(missing_value_re "$1")"
+done
+assert_absent "a failed --import did not create its location" "$T/loc"
+
+expect_fail "--manage NAME without an action exits 255" "" wsl --manage whatever
+assert_ne "  ...and says something" "" "$OUT$ERR"
+for opt in --move -m --rename; do
+    expect_fail "--manage NAME $opt without a value exits 255" "" wsl --manage whatever "$opt"
+    assert_match "  ...with a missing-value message" "$ERR" "$(missing_value_re "$opt")"
+done
+expect_fail "--manage with two actions exits 255" "" wsl --manage x --move "$T/m" --rename y
+assert_ne "  ...and says something" "" "$OUT$ERR"
+
+expect_fail "second -d is refused" "" wsl -d a -d b -- true
+assert_contains "  ...with wsl.exe's message" "$ERR" "The distribution name has already been set."
+
+expect_fail "--set-default-version 3 exits 255" "" wsl --set-default-version 3
+expect_fail "--set-default-version abc exits 255" "" wsl --set-default-version abc
+expect_fail "--import --version 3 exits 255" "" wsl --import v3 "$T/v3loc" "$T/none.tar" --version 3
+expect_fail "--import --version without a value exits 255" "" wsl --import v3 "$T/v3loc" "$T/none.tar" --version
+expect_fail "--export --format zip exits 255" "" wsl --export x "$T/out.zip" --format zip
+assert_absent "  ...and did not create the output file" "$T/out.zip"
+
+# ---------------------------------------------------------------------------------------
+# list option combinations (invalid ones print usage)
+
+for combo in "-l -q -v" "-l --quiet --verbose" "-l --all --running" "-l -v -q"; do
+    # shellcheck disable=SC2086
+    expect_fail "wsl $combo is a usage error" "" wsl $combo
+    assert_imatch "  ...showing usage" "$OUT$ERR" "usage|--list|Invalid command line"
+done
+
+# ---------------------------------------------------------------------------------------
+# --help and --version
+
+run wsl --help
+assert_eq "wsl --help exits 255 (as wsl.exe)" 255 "$RC"
+HELP="$OUT$ERR"
+for word in --import --export --list --unregister --set-default --status --manage --help; do
+    assert_contains "--help mentions $word" "$HELP" "$word"
+done
+assert_not_contains "--help shows wsl, not wsl.exe" "$HELP" "wsl.exe --help"
+
+expect_ok "wsl --version exits 0" wsl --version
+assert_imatch "  ...and prints a version" "$OUT" "version"
+VERSION_OUT=$OUT
+expect_ok "wsl -v alone means --version" wsl -v
+assert_eq "  ...same output as --version" "$VERSION_OUT" "$OUT"
+
+# ---------------------------------------------------------------------------------------
+# a distribution to talk about
+
+SRC=$T/rootfs.tar
+mk_rootfs_tar "$SRC"
+expect_ok "import a small distro" wsl --import Grammar "$(fresh_dir loc)" "$SRC" ||
+    die "cannot import; the rest depends on it"
+
+expect_ok "wsl -l -v lists verbosely" wsl -l -v
+assert_match "  ...with the NAME/STATE/VERSION header" "$OUT" "^  NAME +STATE +VERSION$"
+assert_match "  ...and the distro as default" "$OUT" "^\* Grammar +Stopped +1$"
+expect_ok "wsl -l --verbose lists verbosely" wsl -l --verbose
+assert_match "  ...--verbose is -v" "$OUT" "^\* Grammar +Stopped +1$"
+expect_ok "wsl --version is not affected by distros" wsl --version
+assert_not_contains "  ...no list in --version output" "$OUT" "Grammar"
+
+# Run options before a management verb are ignored (wsl -u root -l just lists).
+expect_ok "wsl -u root -l -q lists" wsl -u root -l -q
+assert_eq "  ...the distro" "Grammar" "$OUT"
+expect_ok "wsl -d nosuch -l -q lists (verb wins)" wsl -d nosuch -l -q
+assert_eq "  ...the distro" "Grammar" "$OUT"
+expect_ok "long forms: --list --quiet" wsl --list --quiet
+assert_eq "  ...same" "Grammar" "$OUT"
+
+# ---------------------------------------------------------------------------------------
+# error-code lines
+
+for args in "-s nosuch" "--set-default nosuch" "--unregister nosuch" "--manage nosuch --rename x" \
+    "--manage nosuch --move $T/nosuchmove" "--export nosuch $T/nosuch.tar"; do
+    # shellcheck disable=SC2086
+    expect_fail "wsl $args: distro not found" WSL_E_DISTRO_NOT_FOUND wsl $args
+    assert_contains "  ...message" "$ERR" "There is no distribution with the supplied name."
+    assert_match "  ...Error code line is Wsl/Service/<Context>/CODE" "$ERR" \
+        "^Error code: Wsl/Service/[A-Za-z]+/WSL_E_DISTRO_NOT_FOUND$"
+    assert_eq "  ...Error code is the last line" "Error code:" "$(tail -n 1 <<<"$ERR" | cut -d' ' -f1-2)"
+    assert_eq "  ...nothing on stdout" "" "$OUT"
+done
+assert_absent "failed export of an unknown distro left no output file" "$T/nosuch.tar"
+assert_absent "failed move of an unknown distro created nothing" "$T/nosuchmove"
+
+# ---------------------------------------------------------------------------------------
+# running commands is not built yet: a clear error, exit 255
+
+for args in "-d Grammar -- true" "-d Grammar -e true" "--distribution Grammar true" "true" "-- true" ""; do
+    # shellcheck disable=SC2086
+    run wsl $args </dev/null
+    assert_eq "wsl $args exits 255 (running is not built yet)" 255 "$RC"
+    assert_ne "  ...with an error message" "" "$ERR"
+done
+expect_fail "wsl -d nosuch -- true" "" wsl -d nosuch -- true
+
+# ---------------------------------------------------------------------------------------
+# the registry was not disturbed by any of it
+
+assert_eq "only the one distro is registered" "Grammar" "$(reg_names)"
+check_registry
+check "service still running" service_alive
+finish
