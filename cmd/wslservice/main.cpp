@@ -67,6 +67,9 @@ void serve(wsl::service::Service& svc, wsl::UniqueFd conn) {
     if (::getsockopt(conn.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
         return;
     wsl::service::Caller caller{cred.uid, cred.gid, cred.pid};
+    // A connection that sends nothing for a minute is dropped rather than holding a thread.
+    timeval idle{60, 0};
+    ::setsockopt(conn.get(), SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
     wsl::service::Channel ch(conn.get());
     for (;;) {
         std::optional<wsl::protocol::Message> msg;
