@@ -32,9 +32,7 @@ struct Reader {
     int fd;
     std::vector<unsigned char> buf;
     size_t pending = 0; // bytes of buf not yet handed out (the detection prefix)
-    uint64_t total = 0;
-    uint64_t reported_at_ns = 0;
-    const Events* events;
+    ByteMeter meter;
     int read_errno = 0;
 
     ssize_t fill(size_t want) {
@@ -47,25 +45,13 @@ struct Reader {
         return n;
     }
 
-    void report(bool force) {
-        if (!events->progress)
-            return;
-        timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t now = uint64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-        if (force || now - reported_at_ns >= 100000000) {
-            reported_at_ns = now;
-            events->progress(total);
-        }
-    }
-
     static la_ssize_t read_cb(struct archive* a, void* self, const void** out) {
         auto* r = static_cast<Reader*>(self);
         *out = r->buf.data();
         if (r->pending) {
             size_t n = r->pending;
             r->pending = 0;
-            r->total += n;
+            r->meter.add(n);
             return static_cast<la_ssize_t>(n);
         }
         ssize_t n = r->fill(r->buf.size());
@@ -74,8 +60,7 @@ struct Reader {
                               strerror(r->read_errno));
             return -1;
         }
-        r->total += static_cast<uint64_t>(n);
-        r->report(false);
+        r->meter.add(static_cast<uint64_t>(n));
         return n;
     }
 };
@@ -123,7 +108,7 @@ std::string kind_error(Kind k) {
 } // namespace
 
 void extract(int in_fd, const Events& events) {
-    Reader r{in_fd, std::vector<unsigned char>(kBlock), 0, 0, 0, &events};
+    Reader r{in_fd, std::vector<unsigned char>(kBlock), 0, ByteMeter(events)};
     // Read at least a tar header's worth for detection (a pipe may deliver less per read).
     while (r.pending < 512) {
         ssize_t n;
@@ -241,7 +226,7 @@ void extract(int in_fd, const Events& events) {
     // libarchive does not restore the times of the extraction root itself.
     if (root_time_set)
         ::utimensat(AT_FDCWD, ".", root_times, 0);
-    r.report(true);
+    r.meter.report(true);
     if (devices)
         warn(fmt::format("Skipped {} device node{}: device files cannot be created in a "
                          "distribution.",

@@ -23,21 +23,7 @@ constexpr const char* kCode = "WSL_E_EXPORT_FAILED";
 
 struct Writer {
     int fd;
-    uint64_t total = 0;
-    uint64_t reported_at_ns = 0;
-    const Events* events;
-
-    void report(bool force) {
-        if (!events->progress)
-            return;
-        timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t now = uint64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-        if (force || now - reported_at_ns >= 100000000) {
-            reported_at_ns = now;
-            events->progress(total);
-        }
-    }
+    ByteMeter meter;
 
     static la_ssize_t write_cb(struct archive* a, void* self, const void* buf, size_t len) {
         auto* w = static_cast<Writer*>(self);
@@ -52,8 +38,7 @@ struct Writer {
             }
             done += static_cast<size_t>(n);
         }
-        w->total += len;
-        w->report(false);
+        w->meter.add(len);
         return static_cast<la_ssize_t>(len);
     }
 };
@@ -109,7 +94,7 @@ void pack(int out_fd, Format format, unsigned threads, const Events& events) {
     }
     archive_write_set_bytes_per_block(out.get(), 64 * 1024);
     archive_write_set_bytes_in_last_block(out.get(), 1);
-    Writer w{out_fd, 0, 0, &events};
+    Writer w{out_fd, ByteMeter(events)};
     if (archive_write_open(out.get(), &w, nullptr, &Writer::write_cb, nullptr) != ARCHIVE_OK)
         fail(kCode, fmt::format("Cannot start the archive: {}", archive_error_string(out.get())));
 
@@ -201,7 +186,7 @@ void pack(int out_fd, Format format, unsigned threads, const Events& events) {
     }
     if (archive_write_close(out.get()) != ARCHIVE_OK)
         fail(kCode, fmt::format("Cannot finish the archive: {}", archive_error_string(out.get())));
-    w.report(true);
+    w.meter.report(true);
 }
 
 } // namespace wsl::archive
