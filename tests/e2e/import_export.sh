@@ -344,6 +344,10 @@ loc=$(fresh_dir loc)
 expect_fail "import a tree without /etc and /bin/sh" WSL_E_NOT_A_LINUX_DISTRO wsl --import notdistro "$loc" "$T/notdistro.tar"
 assert_contains "  ...message" "$ERR" "The imported file is not a valid Linux distribution."
 no_trace "  ...not a distro" notdistro "$loc"
+{ printf 'conectix'; head -c 600 /dev/zero; } >"$T/disk.vhd"
+expect_fail "import a VHD disk image as a tar" WSL_E_IMPORT_FAILED wsl --import vhd "$loc" "$T/disk.vhd"
+assert_contains "  ...says to use --vhd" "$ERR" "This looks like a VHD file. Use --vhd to import a VHD instead of a tar."
+check "  ...not registered" not reg_has vhd
 
 loc=$(fresh_dir loc)
 expect_fail "import a missing file" "" wsl --import missing "$loc" "$T/does-not-exist.tar"
