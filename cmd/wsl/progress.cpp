@@ -1,5 +1,6 @@
 #include "progress.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -18,9 +19,25 @@ std::string human_bytes(double b) {
     return u == 0 ? fmt::format("{:.0f} {}", b, units[u]) : fmt::format("{:.1f} {}", b, units[u]);
 }
 
+namespace {
+// Ctrl-C while the line is drawn: erase it, then die of the signal as usual (the service sees
+// the hang-up and cancels the operation).
+void erase_and_die(int sig) {
+    static const char erase[] = "\r\033[K";
+    [[maybe_unused]] ssize_t n = ::write(2, erase, sizeof erase - 1);
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
+} // namespace
+
 Progress::Progress(std::string label, uint64_t total)
     : label_(std::move(label)), total_(total), enabled_(::isatty(2) == 1), start_(clock::now()),
-      last_() {}
+      last_() {
+    if (enabled_) {
+        ::signal(SIGINT, erase_and_die);
+        ::signal(SIGTERM, erase_and_die);
+    }
+}
 
 void Progress::update(uint64_t bytes) {
     if (!enabled_)

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +55,10 @@ struct Reader {
             r->meter.add(n);
             return static_cast<la_ssize_t>(n);
         }
+        // About to wait on a slow source: show what has arrived so far first.
+        pollfd ready{r->fd, POLLIN, 0};
+        if (::poll(&ready, 1, 0) == 0)
+            r->meter.report(true);
         ssize_t n = r->fill(r->buf.size());
         if (n < 0) {
             archive_set_error(a, r->read_errno, "Cannot read the archive: %s",
