@@ -43,4 +43,16 @@ expect_ok "the user unregisters it" uwsl $UA --unregister udflt
 assert_absent "  ...its guid dir is gone" "$ubase"
 assert_eq "  ...the user's state dir holds only the registry" "registry.json" \
     "$(ls "$STATE/users/$uid")"
+# Unregister works even when the storage was deleted behind the service's back.
+for who in root $UA; do
+    loc=$(fresh_dir lost); chmod 777 "$loc"
+    if [[ $who == root ]]; then w=wsl; else w="uwsl $UA"; fi
+    expect_ok "$who imports lost-$who" $w --import "lost-$who" "$loc/d" "$SRC"
+    rm -rf "$loc/d"
+    expect_ok "  ...its storage deleted, unregister still works" $w --unregister "lost-$who"
+    check "  ...and the name is free again" not $w --export "lost-$who" -
+done
+expect_ok "a default-storage distro" wsl --import lost-default '' "$SRC"
+rm -rf "$(reg_field lost-default basePath)"
+expect_ok "  ...its storage deleted, unregister still works" wsl --unregister lost-default
 finish
