@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/log.h"
 #include "protocol/frame.h"
 #include "service/service.h"
 #include "worker.h"
@@ -24,7 +25,7 @@ using nlohmann::json;
 
 namespace {
 
-void log(const std::string& text) {
+void log_line(const std::string& text) {
     fmt::print(stderr, "{:%Y-%m-%d %H:%M:%S} wslservice: {}\n", fmt::localtime(std::time(nullptr)),
                text);
 }
@@ -76,7 +77,7 @@ void serve(wsl::service::Service& svc, wsl::UniqueFd conn) {
         try {
             msg = wsl::protocol::receive(conn.get());
         } catch (const wsl::WslError& e) {
-            log(fmt::format("uid {} pid {}: {}", caller.uid, caller.pid, e.what()));
+            log_line(fmt::format("uid {} pid {}: {}", caller.uid, caller.pid, e.what()));
             try {
                 wsl::protocol::send(conn.get(), error_reply(e));
             } catch (const wsl::WslError&) {
@@ -90,17 +91,17 @@ void serve(wsl::service::Service& svc, wsl::UniqueFd conn) {
                              ? op_field->get<std::string>()
                              : "?";
         if (op != "list" && op != "status")
-            log(fmt::format("uid {} pid {}: {}", caller.uid, caller.pid, op));
+            log_line(fmt::format("uid {} pid {}: {}", caller.uid, caller.pid, op));
         json reply;
         try {
             reply = svc.handle(caller, *msg, ch);
             reply["type"] = "result";
         } catch (const wsl::WslError& e) {
             if (e.code() != "WSL_E_DISTRO_NOT_FOUND")
-                log(fmt::format("uid {} {}: {} ({})", caller.uid, op, e.what(), e.code()));
+                log_line(fmt::format("uid {} {}: {} ({})", caller.uid, op, e.what(), e.code()));
             reply = error_reply(e);
         } catch (const std::exception& e) {
-            log(fmt::format("uid {} {}: internal error: {}", caller.uid, op, e.what()));
+            log_line(fmt::format("uid {} {}: internal error: {}", caller.uid, op, e.what()));
             reply = error_reply(wsl::WslError("E_UNEXPECTED", e.what()));
         }
         try {
@@ -137,6 +138,7 @@ int main(int argc, char** argv) {
     }
     ::signal(SIGPIPE, SIG_IGN);
     ::umask(022);
+    wsl::set_log_sink(log_line);
     try {
         // Workers re-execute this very binary, even if the file was replaced since.
         wsl::service::Service svc(fs::absolute(state_dir), "/proc/self/exe");
@@ -144,7 +146,7 @@ int main(int argc, char** argv) {
         // service (and, as root, starting a second one).
         wsl::UniqueFd listener = listen_on(socket_path);
         svc.recover();
-        log(fmt::format("listening on {} (state in {})", socket_path, state_dir));
+        log_line(fmt::format("listening on {} (state in {})", socket_path, state_dir));
         for (;;) {
             int c = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
             if (c < 0) {
@@ -155,7 +157,7 @@ int main(int argc, char** argv) {
             std::thread(serve, std::ref(svc), wsl::UniqueFd(c)).detach();
         }
     } catch (const std::exception& e) {
-        log(e.what());
+        log_line(e.what());
         return 1;
     }
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/log.h"
 #include "service/service.h"
 
 namespace wsl::service {
@@ -109,7 +110,7 @@ json Service::import_distro(const Caller& c, const json& req, std::vector<Unique
         try {
             remove_storage(u, d, map);
         } catch (const std::exception& e) {
-            fmt::print(stderr, "wslservice: cleanup of '{}' failed: {}\n", name, e.what());
+            log(fmt::format("cleanup of '{}' failed: {}", name, e.what()));
         }
         std::lock_guard lock(u.m);
         u.reg.remove(d.guid);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/log.h"
 #include "service/service.h"
 
 namespace wsl::service {
@@ -41,11 +42,10 @@ void Service::recover() {
                 std::lock_guard lock(u.m);
                 u.reg.remove(d.guid);
                 save(u);
-                fmt::print(stderr, "wslservice: removed '{}' of uid {}, left {} by a crash\n",
-                           d.name, uid, registry::to_string(d.state));
+                log(fmt::format("removed '{}' of uid {}, left {} by a crash", d.name, uid,
+                                registry::to_string(d.state)));
             } catch (const std::exception& e) {
-                fmt::print(stderr, "wslservice: cannot clean up '{}' of uid {}: {}\n", d.name, uid,
-                           e.what());
+                log(fmt::format("cannot clean up '{}' of uid {}: {}", d.name, uid, e.what()));
             }
         }
         for (const auto& dir : fs::directory_iterator(u.dir, ec)) {
@@ -62,8 +62,7 @@ void Service::recover() {
             try {
                 remove_storage(u, stray, map);
             } catch (const std::exception& e) {
-                fmt::print(stderr, "wslservice: cannot remove stray {}: {}\n", stray.base_path,
-                           e.what());
+                log(fmt::format("cannot remove stray {}: {}", stray.base_path, e.what()));
             }
         }
     }
