@@ -13,12 +13,12 @@ BIG=$T/big.tar
 mk_rootfs_tar "$BIG" --big 16       # > 16 MiB: a pipe feeding it can be held mid-way
 
 # listed_as NAME STATE: `wsl -l -v --all` shows NAME in STATE.
-listed_as() { wsl -l -v --all 2>/dev/null | grep -Eq "^[* ] ${1//./\\.} +$2 +[12]$"; }
+listed_as() { wsl -l -v --all 2>/dev/null | grep -E "^[* ] ${1//./\\.} +$2 +[12]$" >/dev/null; }
 wait_state() { "$PY" "$HELPERS" wait-state "$(registry_file)" "$1" "$2" "${3:-20}"; }
 
 # gone NAME LOC: NAME is not registered (even with --all) and LOC holds nothing.
 gone() {
-    ! reg_has "$1" && ! wsl -l --all -q 2>/dev/null | grep -Fxq "$1" &&
+    ! reg_has "$1" && ! wsl -l --all -q 2>/dev/null | grep -Fx "$1" >/dev/null &&
         [[ -z $(ls -A "$2" 2>/dev/null) ]]
 }
 
@@ -131,7 +131,7 @@ for sig in KILL INT; do
     start_held_import "client$sig" "$loc"
     if wait_state "client$sig" Installing 20; then
         ok "SIG$sig client: import in progress (Installing)"
-        check "  ...not listed without --all" not bash -c '"$1" -l -q 2>/dev/null | grep -qx "$2"' _ "$WSL_BIN" "client$sig"
+        check "  ...not listed without --all" not bash -c '"$1" -l -q 2>/dev/null | grep -x "$2" >/dev/null' _ "$WSL_BIN" "client$sig"
         check "  ...listed as Installing with --all" listed_as "client$sig" Installing
     else
         not_ok "SIG$sig client: import in progress (Installing)" "$(cat "$T/client.err")"

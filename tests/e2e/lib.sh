@@ -11,6 +11,7 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     exit 77
 fi
 
+# pipefail: never end a pipeline with grep -q (the writer's SIGPIPE would fail the check).
 set -u -o pipefail
 umask 022
 
@@ -375,7 +376,7 @@ reg_names() { "$PY" "$HELPERS" registry "$(registry_file "${1:-0}")" names; }
 # reg_field NAME FIELD [UID]
 reg_field() { "$PY" "$HELPERS" registry "$(registry_file "${3:-0}")" distro "$1" "$2"; }
 reg_top() { "$PY" "$HELPERS" registry "$(registry_file "${2:-0}")" top "$1"; }
-reg_has() { reg_names "${2:-0}" | grep -Fxq -- "$1"; }
+reg_has() { reg_names "${2:-0}" | grep -Fx -- "$1" >/dev/null; }
 # state_is NAME STATE [UID]: the registry records NAME in STATE.
 state_is() { [[ $(reg_field "$1" state "${3:-0}") == "$2" ]]; }
 
@@ -452,7 +453,7 @@ mk_rootfs_tar() {
     printf 'root:x:0:\nadm:x:4:\nuser:x:1000:\n' >"$src/etc/group"
     local bb
     bb=$(command -v busybox 2>/dev/null || true)
-    if [[ -n $bb ]] && LC_ALL=C ldd "$bb" 2>&1 | grep -q 'not a dynamic'; then
+    if [[ -n $bb ]] && LC_ALL=C ldd "$bb" 2>&1 | grep 'not a dynamic' >/dev/null; then
         cp "$bb" "$src/bin/sh"
     else
         printf '#!/bin/sh\necho "placeholder shell"\n' >"$src/bin/sh"

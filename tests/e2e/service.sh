@@ -12,8 +12,8 @@ UA=wsltest-a
 pids_of_service() {
     local p
     for p in /proc/[0-9]*; do
-        if tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -Fxq -- "$1"; then
-            tr '\0' '\n' <"$p/cmdline" | grep -q wslservice && echo "${p#/proc/}"
+        if tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -Fx -- "$1" >/dev/null; then
+            tr '\0' '\n' <"$p/cmdline" | grep wslservice >/dev/null && echo "${p#/proc/}"
         fi
     done
 }
