@@ -127,6 +127,10 @@ json run(const std::string& op, std::map<std::string, std::string>& a) {
             fail_errno("WSL_E_REMOVE_FAILED", "Cannot remove the distribution's directory");
         return json::object();
     }
+    if (op == "exists") {
+        UniqueFd base = open_base(a["base"], false);
+        return {{"exists", base && exists(base.get(), a["name"].c_str())}};
+    }
     if (op == "move") {
         UniqueFd base = open_base(a["base"], true);
         int target = fd_arg(a["target"]);

@@ -102,7 +102,10 @@ static json to_json(const Distro& d) {
             {"state", to_string(d.state)},
             {"runOobe", d.run_oobe},
             {"flavor", d.flavor},
-            {"osVersion", d.os_version}};
+            {"osVersion", d.os_version},
+            {"movingTo", d.moving_to},
+            {"movingFrom", d.moving_from},
+            {"movingFromDefault", d.moving_from_default}};
 }
 
 static Distro from_json(const json& j) {
@@ -117,6 +120,9 @@ static Distro from_json(const json& j) {
     d.run_oobe = j.value("runOobe", false);
     d.flavor = j.value("flavor", "");
     d.os_version = j.value("osVersion", "");
+    d.moving_to = j.value("movingTo", "");
+    d.moving_from = j.value("movingFrom", "");
+    d.moving_from_default = j.value("movingFromDefault", false);
     return d;
 }
 

@@ -23,6 +23,11 @@ struct Distro {
     bool run_oobe = false;
     std::string flavor;
     std::string os_version;
+    // A move in flight, so that a crash can be repaired: moving_to is set while files are
+    // copied or renamed; moving_from names the old place until its files are deleted.
+    std::string moving_to;
+    std::string moving_from;
+    bool moving_from_default = false;
 };
 
 // One user's distros, default distro and default version.

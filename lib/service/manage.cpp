@@ -109,9 +109,30 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
                 fail("ERROR_FILE_EXISTS");
     }
     runtime::IdMap map = ids_.map_for(c.uid);
-    Base base = open_base(d, c.uid, true);
-    const int target = fds[0].get();
-    const bool root = c.uid == 0;
+    update(u, d.guid, [&](registry::Distro& r) { r.moving_to = target_path; });
+    try {
+        relocate(d, fds[0].get(), map, ch);
+    } catch (...) {
+        update(u, d.guid, [](registry::Distro& r) { r.moving_to.clear(); });
+        throw;
+    }
+    update(u, d.guid, [&](registry::Distro& r) {
+        r.base_path = target_path;
+        r.default_location = false;
+        r.moving_to.clear();
+        r.moving_from = d.base_path;
+        r.moving_from_default = d.default_location;
+    });
+    // What is left at the old place: the whole tree after a copy, the directory after a rename.
+    remove_storage(u, d, map);
+    update(u, d.guid, [](registry::Distro& r) { r.moving_from.clear(); });
+    return json::object();
+}
+
+void Service::relocate(const registry::Distro& d, int target, const runtime::IdMap& map,
+                       Channel& ch) {
+    const bool root = map.caller_uid == 0;
+    Base base = open_base(d, map.caller_uid, true);
 
     // Same file system: one rename. The worker does it for users, so the kernel checks that
     // the user may write the target; root's rename is root's own.
@@ -179,17 +200,6 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
             throw;
         }
     }
-    registry::Distro old = d;
-    {
-        std::lock_guard lock(u.m);
-        registry::Distro* rec = u.reg.find_guid(d.guid);
-        rec->base_path = target_path;
-        rec->default_location = false;
-        save(u);
-    }
-    // What is left at the old place: the whole tree after a copy, the directory after a rename.
-    remove_storage(u, old, map);
-    return json::object();
 }
 
 } // namespace wsl::service

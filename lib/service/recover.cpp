@@ -1,3 +1,5 @@
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -36,6 +38,15 @@ void Service::recover() {
             }
             save(u);
         }
+        for (const auto& d : u.reg.distros)
+            if (!d.moving_to.empty() || !d.moving_from.empty()) {
+                try {
+                    repair_move(u, d, map);
+                } catch (const std::exception& e) {
+                    log(fmt::format("cannot repair the move of '{}' of uid {}: {}", d.name, uid,
+                                    e.what()));
+                }
+            }
         for (const auto& d : doomed) {
             try {
                 remove_storage(u, d, map);
@@ -65,6 +76,55 @@ void Service::recover() {
                 log(fmt::format("cannot remove stray {}: {}", stray.base_path, e.what()));
             }
         }
+    }
+}
+
+bool Service::tree_exists(const registry::Distro& d, const runtime::IdMap& map, const char* name) {
+    Base base = open_base(d, map.caller_uid, false);
+    if (base.fd) {
+        struct stat st;
+        return ::fstatat(base.fd.get(), name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    }
+    if (d.default_location || map.caller_uid == 0)
+        return false;
+    // A user's own directory: look with the user's rights.
+    WorkerSpec spec{"exists", {}, {}};
+    UniqueFd unused;
+    add_tree(spec, base, name, unused);
+    return workers_.run(map, spec, nullptr).value("exists", false);
+}
+
+// moving_to set: the files were being copied or renamed. If the old tree is still there the
+// move is undone (a copy at the target is dropped), else the rename happened and is adopted.
+// moving_from set: the registry already points at the new place; the old files go.
+void Service::repair_move(User& u, registry::Distro d, const runtime::IdMap& map) {
+    if (!d.moving_to.empty()) {
+        registry::Distro there = d;
+        there.base_path = d.moving_to;
+        there.default_location = false;
+        if (tree_exists(d, map, "rootfs")) {
+            remove_storage(u, there, map);
+            update(u, d.guid, [](registry::Distro& r) { r.moving_to.clear(); });
+        } else {
+            update(u, d.guid, [&](registry::Distro& r) {
+                r.base_path = d.moving_to;
+                r.default_location = false;
+                r.moving_to.clear();
+                r.moving_from = d.base_path;
+                r.moving_from_default = d.default_location;
+            });
+            d.moving_from = d.base_path;
+            d.moving_from_default = d.default_location;
+        }
+        log(fmt::format("repaired the move of '{}' of uid {} (a crash interrupted it)", d.name,
+                        map.caller_uid));
+    }
+    if (!d.moving_from.empty()) {
+        registry::Distro old = d;
+        old.base_path = d.moving_from;
+        old.default_location = d.moving_from_default;
+        remove_storage(u, old, map);
+        update(u, d.guid, [](registry::Distro& r) { r.moving_from.clear(); });
     }
 }
 

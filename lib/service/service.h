@@ -71,6 +71,19 @@ private:
                          UniqueFd& held);
     static std::string next_fd(const WorkerSpec& spec);
     void remove_storage(User& u, const registry::Distro& d, const runtime::IdMap& map);
+    bool tree_exists(const registry::Distro& d, const runtime::IdMap& map, const char* name);
+    // Copies or renames d's tree into the target directory (fd); throws, leaving no copy.
+    void relocate(const registry::Distro& d, int target, const runtime::IdMap& map, Channel& ch);
+    // Finishes or rolls back a move a crash interrupted.
+    void repair_move(User& u, registry::Distro d, const runtime::IdMap& map);
+    // Applies change to the record of guid and saves, under the user's lock.
+    template <typename F> void update(User& u, const std::string& guid, F change) {
+        std::lock_guard lock(u.m);
+        if (registry::Distro* rec = u.reg.find_guid(guid)) {
+            change(*rec);
+            save(u);
+        }
+    }
     unsigned threads() const;
 
     nlohmann::json list(User& u);
