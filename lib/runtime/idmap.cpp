@@ -80,6 +80,8 @@ IdAllocator::IdAllocator(std::filesystem::path state_file, std::filesystem::path
 
 IdMap IdAllocator::map_for(uid_t uid) {
     std::lock_guard lock(mutex_);
+    if (auto it = known_.find(uid); it != known_.end())
+        return it->second;
     IdMap m;
     m.caller_uid = uid;
     passwd pw{}, *res = nullptr;
@@ -103,7 +105,7 @@ IdMap IdAllocator::map_for(uid_t uid) {
     const std::string key = std::to_string(uid);
     if (recorded.contains(key) && recorded[key].is_number_unsigned()) {
         m.base = recorded[key].get<uint32_t>();
-        return m;
+        return known_[uid] = m;
     }
     // A user's own subordinate range is used only when uid and gid ranges agree.
     uint32_t sub = find_subid_range(read_text(subuid_), user, uid);
@@ -120,7 +122,7 @@ IdMap IdAllocator::map_for(uid_t uid) {
     }
     recorded[key] = m.base;
     write_atomically(state_file_, recorded.dump(2) + "\n");
-    return m;
+    return known_[uid] = m;
 }
 
 } // namespace wsl::runtime

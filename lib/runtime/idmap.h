@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 
@@ -35,6 +36,7 @@ public:
 private:
     std::filesystem::path state_file_, subuid_, subgid_;
     std::mutex mutex_;
+    std::map<uid_t, IdMap> known_; // a range never changes once recorded
 };
 
 // Start of a "name:start:count" entry with count >= 65536 for the user, or 0 when none.

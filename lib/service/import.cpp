@@ -48,6 +48,7 @@ json Service::import_distro(const Caller& c, const json& req, std::vector<Unique
     d.default_location = !has_location;
     d.base_path = has_location ? fd_path(fds[1].get()) : (u.dir / d.guid).string();
     d.state = registry::State::Installing;
+    std::unique_ptr<Busy> busy;
     {
         std::lock_guard lock(u.m);
         d.version = req.value("version", u.reg.default_version);
@@ -62,7 +63,7 @@ json Service::import_distro(const Caller& c, const json& req, std::vector<Unique
                 fail("ERROR_FILE_EXISTS");
         u.reg.distros.push_back(d);
         save(u);
-        u.busy.insert(d.guid);
+        busy = std::make_unique<Busy>(u, d.guid); // a fresh guid: never taken
     }
     runtime::IdMap map = ids_.map_for(c.uid);
     try {
@@ -75,16 +76,14 @@ json Service::import_distro(const Caller& c, const json& req, std::vector<Unique
         } else {
             base.fd = std::move(fds[1]);
             base.top_in_worker = c.uid != 0;
+            base.by_service = c.uid == 0;
         }
         if (!base.top_in_worker) {
             // Root's own directory: the service creates the tree's top itself.
             struct stat st;
             if (::fstatat(base.fd.get(), "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0)
                 fail("ERROR_FILE_EXISTS");
-            if (::mkdirat(base.fd.get(), "rootfs.partial", 0755) != 0 ||
-                ::fchownat(base.fd.get(), "rootfs.partial", map.host_uid(0), map.host_gid(0),
-                           AT_SYMLINK_NOFOLLOW) != 0)
-                fail_errno("WSL_E_IMPORT_FAILED", "Cannot create the distribution's directory");
+            make_top(base.fd.get(), "rootfs.partial", map, "WSL_E_IMPORT_FAILED");
         }
         WorkerSpec spec{"extract", {"final=rootfs", base.top_in_worker ? "top=1" : "top=0"}, {}};
         UniqueFd tree;
@@ -104,29 +103,25 @@ json Service::import_distro(const Caller& c, const json& req, std::vector<Unique
         if (!u.reg.find_guid(u.reg.default_guid))
             u.reg.default_guid = d.guid;
         save(u);
-        u.busy.erase(d.guid);
         return {{"name", name}, {"guid", d.guid}};
     } catch (...) {
         try {
-            remove_storage(u, d, map);
+            remove_storage(d, map);
         } catch (const std::exception& e) {
             log(fmt::format("cleanup of '{}' failed: {}", name, e.what()));
         }
         std::lock_guard lock(u.m);
         u.reg.remove(d.guid);
         save(u);
-        u.busy.erase(d.guid);
         throw;
     }
 }
 
 // Removes rootfs and rootfs.partial of a distro and, for the default location, its directory.
-void Service::remove_storage(User&, const registry::Distro& d, const runtime::IdMap& map) {
+void Service::remove_storage(const registry::Distro& d, const runtime::IdMap& map) {
     Base base = open_base(d, map.caller_uid, false);
-    if (!base.fd && !base.top_in_worker)
+    if (base.by_service && !base.fd)
         return; // storage already gone
-    if (!base.fd && d.default_location)
-        return;
     for (const char* name : {"rootfs.partial", "rootfs"}) {
         WorkerSpec spec{"remove", {base.top_in_worker ? "top=1" : "top=0"}, {}};
         UniqueFd tree;

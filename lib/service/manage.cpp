@@ -76,7 +76,7 @@ json Service::unregister(const Caller& c, const json& req) {
         d = rec;
     }
     // Once Uninstalling is on disk the removal is finished even across a crash (recover()).
-    remove_storage(u, d, ids_.map_for(c.uid));
+    remove_storage(d, ids_.map_for(c.uid));
     std::lock_guard lock(u.m);
     u.reg.remove(d.guid);
     save(u);
@@ -124,7 +124,7 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
         r.moving_from_default = d.default_location;
     });
     // What is left at the old place: the whole tree after a copy, the directory after a rename.
-    remove_storage(u, d, map);
+    remove_storage(d, map);
     update(u, d.guid, [](registry::Distro& r) { r.moving_from.clear(); });
     return json::object();
 }
@@ -167,10 +167,8 @@ void Service::relocate(const registry::Distro& d, int target, const runtime::IdM
         packer.fds.push_back(pipe_w.get());
         runtime::Child pack_child = workers_.start(map, packer);
         pipe_w.reset();
-        if (root && (::mkdirat(target, "rootfs.partial", 0755) != 0 ||
-                     ::fchownat(target, "rootfs.partial", map.host_uid(0), map.host_gid(0),
-                                AT_SYMLINK_NOFOLLOW) != 0))
-            fail_errno("WSL_E_MOVE_FAILED", "Cannot create the distribution's directory");
+        if (root)
+            make_top(target, "rootfs.partial", map, "WSL_E_MOVE_FAILED");
         Base dest;
         dest.fd.reset(::fcntl(target, F_DUPFD_CLOEXEC, 3));
         dest.top_in_worker = !root;

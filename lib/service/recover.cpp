@@ -49,7 +49,7 @@ void Service::recover() {
             }
         for (const auto& d : doomed) {
             try {
-                remove_storage(u, d, map);
+                remove_storage(d, map);
                 std::lock_guard lock(u.m);
                 u.reg.remove(d.guid);
                 save(u);
@@ -71,7 +71,7 @@ void Service::recover() {
             stray.name = guid;
             stray.base_path = dir.path().string();
             try {
-                remove_storage(u, stray, map);
+                remove_storage(stray, map);
             } catch (const std::exception& e) {
                 log(fmt::format("cannot remove stray {}: {}", stray.base_path, e.what()));
             }
@@ -81,12 +81,10 @@ void Service::recover() {
 
 bool Service::tree_exists(const registry::Distro& d, const runtime::IdMap& map, const char* name) {
     Base base = open_base(d, map.caller_uid, false);
-    if (base.fd) {
+    if (base.by_service) {
         struct stat st;
-        return ::fstatat(base.fd.get(), name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        return base.fd && ::fstatat(base.fd.get(), name, &st, AT_SYMLINK_NOFOLLOW) == 0;
     }
-    if (d.default_location || map.caller_uid == 0)
-        return false;
     // A user's own directory: look with the user's rights.
     WorkerSpec spec{"exists", {}, {}};
     UniqueFd unused;
@@ -103,7 +101,7 @@ void Service::repair_move(User& u, registry::Distro d, const runtime::IdMap& map
         there.base_path = d.moving_to;
         there.default_location = false;
         if (tree_exists(d, map, "rootfs")) {
-            remove_storage(u, there, map);
+            remove_storage(there, map);
             update(u, d.guid, [](registry::Distro& r) { r.moving_to.clear(); });
         } else {
             update(u, d.guid, [&](registry::Distro& r) {
@@ -123,7 +121,7 @@ void Service::repair_move(User& u, registry::Distro d, const runtime::IdMap& map
         registry::Distro old = d;
         old.base_path = d.moving_from;
         old.default_location = d.moving_from_default;
-        remove_storage(u, old, map);
+        remove_storage(old, map);
         update(u, d.guid, [](registry::Distro& r) { r.moving_from.clear(); });
     }
 }

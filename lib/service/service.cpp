@@ -70,7 +70,8 @@ Service::Base Service::open_base(const registry::Distro& d, uid_t uid, bool must
     b.top_in_worker = d.default_location || uid != 0;
     // A non-root user's own directory is opened by the worker, inside the user namespace, so
     // the kernel checks that user's rights; the service opens only its own paths and root's.
-    if (d.default_location || uid == 0) {
+    b.by_service = d.default_location || uid == 0;
+    if (b.by_service) {
         b.fd.reset(::open(d.base_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!b.fd && (must_exist || errno != ENOENT))
             fail_errno(
@@ -103,6 +104,12 @@ bool Service::add_tree(WorkerSpec& spec, const Base& base, const std::string& na
     }
     spec.args.push_back("name=" + name);
     return true;
+}
+
+void Service::make_top(int dirfd, const char* name, const runtime::IdMap& map, const char* code) {
+    if (::mkdirat(dirfd, name, 0755) != 0 ||
+        ::fchownat(dirfd, name, map.host_uid(0), map.host_gid(0), AT_SYMLINK_NOFOLLOW) != 0)
+        fail_errno(code, "Cannot create the distribution's directory");
 }
 
 std::string Service::next_fd(const WorkerSpec& spec) {

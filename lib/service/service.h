@@ -48,6 +48,7 @@ private:
         UniqueFd fd;
         std::string path;
         bool top_in_worker = true; // the worker may create/remove rootfs in it
+        bool by_service = false;   // the service opens it (its own paths and root's)
     };
     // Marks a distro as having an operation in flight; construct under the user's lock.
     class Busy {
@@ -70,7 +71,10 @@ private:
     static bool add_tree(WorkerSpec& spec, const Base& base, const std::string& name,
                          UniqueFd& held);
     static std::string next_fd(const WorkerSpec& spec);
-    void remove_storage(User& u, const registry::Distro& d, const runtime::IdMap& map);
+    void remove_storage(const registry::Distro& d, const runtime::IdMap& map);
+    // Root's own directories: the service makes the tree's top itself, owned by the range's
+    // root, because the id-mapped worker may not write there.
+    static void make_top(int dirfd, const char* name, const runtime::IdMap& map, const char* code);
     bool tree_exists(const registry::Distro& d, const runtime::IdMap& map, const char* name);
     // Copies or renames d's tree into the target directory (fd); throws, leaving no copy.
     void relocate(const registry::Distro& d, int target, const runtime::IdMap& map, Channel& ch);
