@@ -100,6 +100,12 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
                 invalid(v);
             inv.format = v;
         }
+    } else if (verb == "--terminate" || verb == "-t") {
+        inv.verb = Verb::Terminate;
+        verb_args(verb, rest, 1, {}, ops);
+    } else if (verb == "--shutdown") {
+        inv.verb = Verb::Shutdown;
+        inv.force = !verb_args(verb, rest, 0, {{"--force", nullptr, false}}, ops).empty();
     } else if (verb == "--unregister" || verb == "-s" || verb == "--set-default") {
         inv.verb = verb == "--unregister" ? Verb::Unregister : Verb::SetDefault;
         verb_args(verb, rest, 1, {}, ops);
@@ -149,7 +155,10 @@ bool is_verb(const std::string& a) {
                                   "-v",
                                   "--version",
                                   "--help",
-                                  "--manage"};
+                                  "--manage",
+                                  "--terminate",
+                                  "-t",
+                                  "--shutdown"};
     for (const char* v : verbs)
         if (a == v)
             return true;

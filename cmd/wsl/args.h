@@ -18,7 +18,9 @@ enum class Verb {
     SetDefault,
     SetDefaultVersion,
     SetVersion,
-    Manage
+    Manage,
+    Terminate,
+    Shutdown
 };
 
 // One parsed command line, in wsl.exe's grammar.
@@ -31,6 +33,7 @@ struct Invocation {
     std::vector<std::string> command; // empty: login shell
     // --list
     bool all = false, running = false, quiet = false, verbose = false, online = false;
+    bool force = false; // --shutdown --force
     // verbs with operands
     std::vector<std::string> operands;
     std::optional<std::string> format;

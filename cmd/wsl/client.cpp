@@ -97,6 +97,14 @@ UniqueFd connect_service() {
 
 json request(json body, const std::vector<int>& fds,
              const std::function<void(const json&)>& on_event) {
+    return request_events(std::move(body), fds, [&](protocol::Message& m) {
+        if (on_event)
+            on_event(m.body);
+    });
+}
+
+json request_events(json body, const std::vector<int>& fds,
+                    const std::function<void(protocol::Message&)>& on_event) {
     UniqueFd sock = connect_service();
     body["v"] = protocol::kVersion;
     protocol::send(sock.get(), body, fds);
@@ -111,8 +119,7 @@ json request(json body, const std::vector<int>& fds,
         if (type == "error")
             throw WslError(r.value("code", "E_UNEXPECTED"), r.value("message", ""),
                            r.value("context", ""));
-        if (on_event)
-            on_event(r);
+        on_event(*m);
     }
 }
 

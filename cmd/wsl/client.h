@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "protocol/frame.h"
 
 namespace wsl::cli {
 
@@ -18,5 +19,8 @@ UniqueFd connect_service();
 // on_event. Throws WslError for an error reply.
 nlohmann::json request(nlohmann::json body, const std::vector<int>& fds = {},
                        const std::function<void(const nlohmann::json&)>& on_event = {});
+// The same, handing each event over whole, with the fds that came with it.
+nlohmann::json request_events(nlohmann::json body, const std::vector<int>& fds,
+                              const std::function<void(protocol::Message&)>& on_event);
 
 } // namespace wsl::cli

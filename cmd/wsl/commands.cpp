@@ -18,6 +18,7 @@
 #include "progress.h"
 #include "registry/registry.h"
 #include "render.h"
+#include "session.h"
 
 namespace wsl::cli {
 
@@ -193,6 +194,15 @@ int manage(const Invocation& inv) {
         Progress p("Moving " + name);
         request({{"op", "move"}, {"name", name}}, {dir.fd()}, relay(p));
         dir.keep();
+    } else if (inv.manage_action == "set-default-user") {
+        request({{"op", "set-default-user"},
+                 {"name", name},
+                 {"user", inv.manage_value},
+                 {"config", user_config()}},
+                {}, [](const json& ev) {
+                    if (ev.value("type", "") == "warning")
+                        warn(ev.value("message", ""));
+                });
     } else {
         fail("E_NOTIMPL", fmt::format("--manage --{} is not available yet.", inv.manage_action));
     }
@@ -253,15 +263,15 @@ int run(const Invocation& inv) {
              "Converting between versions is not available yet: version 2 (VM mode) comes in a "
              "later release.");
     }
-    case Verb::Run: {
-        json req = {{"op", "run"}};
-        if (inv.distro)
-            req["name"] = *inv.distro;
-        else if (inv.distro_id)
-            req["guid"] = *inv.distro_id;
-        request(req);
+    case Verb::Terminate:
+        request({{"op", "terminate"}, {"name", inv.operands[0]}});
+        fmt::print(kSuccess);
         return 0;
-    }
+    case Verb::Shutdown:
+        request({{"op", "shutdown"}, {"force", inv.force}});
+        return 0;
+    case Verb::Run:
+        return run_session(inv);
     }
     return 255;
 }

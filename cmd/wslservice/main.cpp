@@ -145,6 +145,7 @@ int main(int argc, char** argv) {
         // Listen before recovering: clients wait in the backlog instead of finding no
         // service (and, as root, starting a second one).
         wsl::UniqueFd listener = listen_on(socket_path);
+        svc.kill_leftovers();
         svc.recover();
         log_line(fmt::format("listening on {} (state in {})", socket_path, state_dir));
         for (;;) {

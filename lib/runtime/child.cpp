@@ -1,6 +1,7 @@
 #include "runtime/child.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -54,7 +55,7 @@ void write_file(pid_t pid, const char* name, const std::string& text) {
 // Runs in the cloned child: only raw system calls from here to execve, because the parent
 // may be multithreaded and its locks are in an unknown state.
 [[noreturn]] void child_main(int sync_fd, const std::vector<int>& fds, char* const* argv,
-                             char* const* envp) {
+                             char* const* envp, const SpawnOptions& opts) {
     char c;
     if (::read(sync_fd, &c, 1) != 1)
         ::_exit(126);
@@ -64,14 +65,24 @@ void write_file(pid_t pid, const char* name, const std::string& text) {
     if (::syscall(SYS_setgroups, 0, nullptr) != 0 || ::syscall(SYS_setresgid, 0, 0, 0) != 0 ||
         ::syscall(SYS_setresuid, 0, 0, 0) != 0)
         ::_exit(126);
-    ::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (opts.die_with_thread)
+        ::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     // Move the fds out of the way first so that dup2 onto 3.. cannot clobber a source.
+    int exec_fd = opts.exec_fd < 0
+                      ? -1
+                      : static_cast<int>(::syscall(SYS_fcntl, opts.exec_fd, F_DUPFD_CLOEXEC, 96));
     int moved[16];
     for (size_t i = 0; i < fds.size() && i < 16; ++i)
         moved[i] = static_cast<int>(::syscall(SYS_fcntl, fds[i], F_DUPFD, 64 + i));
     for (size_t i = 0; i < fds.size() && i < 16; ++i)
         if (moved[i] < 0 || ::syscall(SYS_dup2, moved[i], 3 + i) < 0)
             ::_exit(126);
+    if (opts.exec_fd >= 0) {
+        // The file's fd must outlive close_range until execveat has opened it.
+        ::syscall(SYS_close_range, 3 + fds.size(), ~0U, CLOSE_RANGE_CLOEXEC);
+        ::syscall(SYS_execveat, exec_fd, "", argv, envp, AT_EMPTY_PATH);
+        ::_exit(127);
+    }
     ::syscall(SYS_close_range, 3 + fds.size(), ~0U, 0);
     ::syscall(SYS_execve, argv[0], argv, envp);
     ::_exit(127);
@@ -80,7 +91,7 @@ void write_file(pid_t pid, const char* name, const std::string& text) {
 } // namespace
 
 Child spawn_in_userns(const IdMap& map, const std::vector<std::string>& args,
-                      const std::vector<int>& fds) {
+                      const std::vector<int>& fds, const SpawnOptions& opts) {
     if (fds.size() > 16)
         fail("WSL_E_USERNS", "Too many descriptors for a child.");
     std::vector<char*> argv;
@@ -98,18 +109,20 @@ Child spawn_in_userns(const IdMap& map, const std::vector<std::string>& args,
 
     int pidfd = -1;
     clone_args ca{};
-    ca.flags = CLONE_NEWUSER | CLONE_PIDFD;
+    ca.flags = CLONE_NEWUSER | CLONE_PIDFD | opts.namespaces;
     ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     ca.exit_signal = SIGCHLD;
     long pid = ::syscall(SYS_clone3, &ca, sizeof ca);
     if (pid < 0)
         fail_errno("WSL_E_USERNS", "Cannot create a user namespace");
     if (pid == 0)
-        child_main(sync_read.get(), fds, argv.data(), envp);
+        child_main(sync_read.get(), fds, argv.data(), envp, opts);
 
     Child child(static_cast<pid_t>(pid), UniqueFd(pidfd));
     write_file(child.pid(), "uid_map", map.uid_map());
     write_file(child.pid(), "gid_map", map.gid_map());
+    if (opts.before_start)
+        opts.before_start(child.pid());
     if (::write(sync_write.get(), "x", 1) != 1)
         fail_errno("WSL_E_USERNS", "Cannot start the child");
     return child;

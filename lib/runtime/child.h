@@ -1,7 +1,9 @@
 #pragma once
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/unique_fd.h"
@@ -14,8 +16,17 @@ class Child {
 public:
     Child() = default;
     Child(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
-    Child(Child&&) noexcept = default;
-    Child& operator=(Child&&) noexcept = default;
+    Child(Child&& o) noexcept
+        : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)), reaped_(o.reaped_) {}
+    Child& operator=(Child&& o) noexcept {
+        if (this != &o) {
+            this->~Child();
+            pid_ = std::exchange(o.pid_, -1);
+            pidfd_ = std::move(o.pidfd_);
+            reaped_ = o.reaped_;
+        }
+        return *this;
+    }
     ~Child();
 
     pid_t pid() const { return pid_; }
@@ -30,10 +41,18 @@ private:
     bool reaped_ = false;
 };
 
+struct SpawnOptions {
+    unsigned long long namespaces = 0; // CLONE_NEW* flags beyond CLONE_NEWUSER
+    int exec_fd = -1;                  // run this file (execveat) instead of argv[0]
+    bool die_with_thread = true;       // SIGKILL when the calling thread exits
+    // Runs in the parent after the id map is written and before the child may go on.
+    std::function<void(pid_t)> before_start;
+};
+
 // Starts argv in a new user namespace carrying `map`, as root of that namespace with no
 // supplementary groups. fds[i] becomes fd 3+i in the child; every other fd is closed.
-// The child gets SIGKILL if the calling thread exits. Safe to call from a threaded process.
+// Safe to call from a threaded process.
 Child spawn_in_userns(const IdMap& map, const std::vector<std::string>& argv,
-                      const std::vector<int>& fds);
+                      const std::vector<int>& fds, const SpawnOptions& opts = {});
 
 } // namespace wsl::runtime

@@ -29,6 +29,7 @@ json Service::export_distro(const Caller& c, const json& req, std::vector<Unique
         if (rec.state != registry::State::Installed)
             fail("E_ILLEGAL_STATE_CHANGE");
         busy = std::make_unique<Busy>(u, rec.guid);
+        stop_instance(u, rec.guid);
         rec.state = registry::State::Exporting;
         save(u);
         d = rec;
@@ -71,6 +72,7 @@ json Service::unregister(const Caller& c, const json& req) {
         if (rec.state != registry::State::Installed && rec.state != registry::State::Uninstalling)
             fail("E_ILLEGAL_STATE_CHANGE");
         busy = std::make_unique<Busy>(u, rec.guid);
+        stop_instance(u, rec.guid);
         rec.state = registry::State::Uninstalling;
         save(u);
         d = rec;
@@ -95,6 +97,7 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
         if (rec.state != registry::State::Installed)
             fail("E_ILLEGAL_STATE_CHANGE");
         busy = std::make_unique<Busy>(u, rec.guid);
+        stop_instance(u, rec.guid);
         d = rec;
     }
     std::error_code ec;

@@ -19,6 +19,8 @@ using nlohmann::json;
 Service::Service(fs::path state_dir, std::string self_exe)
     : state_dir_(std::move(state_dir)), workers_(std::move(self_exe)),
       ids_(state_dir_ / "idmaps.json", "/etc/subuid", "/etc/subgid") {
+    if (auto init = find_init(workers_.self_exe()); !init.empty())
+        init_exe_.reset(::open(init.c_str(), O_PATH | O_CLOEXEC));
     fs::create_directories(state_dir_ / "users");
     ::chmod(state_dir_.c_str(), 0755);
     ::chmod((state_dir_ / "users").c_str(), 0755);
@@ -42,7 +44,8 @@ Service::User& Service::user(uid_t uid) {
         u->uid = uid;
         u->dir = state_dir_ / "users" / std::to_string(uid);
         fs::create_directories(u->dir);
-        ::chmod(u->dir.c_str(), 0755);
+        // Only root may look in: it holds other users' default-location distros.
+        ::chmod(u->dir.c_str(), 0700);
         u->reg = registry::load(u->dir / "registry.json");
         slot = std::move(u);
     }
@@ -143,6 +146,8 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
             return unregister(c, body);
         if (op == "move")
             return move(c, body, req.fds, ch);
+        if (op == "set-default-user")
+            return set_default_user(c, body, ch);
         std::lock_guard lock(u.m);
         if (op == "rename")
             return rename(u, body);
@@ -151,13 +156,24 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
         if (op == "set-default-version")
             return set_default_version(u, body);
         if (op == "run")
-            return run(u, body);
+            return run(u, body, req.fds, ch);
+        if (op == "terminate")
+            return terminate(u, body);
+        if (op == "shutdown")
+            return shutdown(u);
     } catch (WslError& e) {
         static const std::map<std::string, std::string> contexts = {
-            {"import", "RegisterDistro"},        {"export", "ExportDistro"},
-            {"unregister", "UnregisterDistro"},  {"move", "MoveDistro"},
-            {"rename", "RenameDistro"},          {"run", "CreateInstance"},
-            {"set-default", "SetDefaultDistro"}, {"set-default-version", "SetVersion"}};
+            {"import", "RegisterDistro"},
+            {"export", "ExportDistro"},
+            {"unregister", "UnregisterDistro"},
+            {"move", "MoveDistro"},
+            {"rename", "RenameDistro"},
+            {"run", "CreateInstance"},
+            {"set-default", "SetDefaultDistro"},
+            {"set-default-version", "SetVersion"},
+            {"terminate", "TerminateDistro"},
+            {"shutdown", "Shutdown"},
+            {"set-default-user", "SetDefaultUser"}};
         if (auto it = contexts.find(op); it != contexts.end())
             e.set_context(it->second);
         throw;
@@ -171,8 +187,11 @@ json Service::list(User& u) {
     json out = json::array();
     const registry::Distro* def = u.reg.default_distro();
     for (const auto& d : u.reg.distros) {
-        std::string state =
-            d.state == registry::State::Installed ? "Stopped" : registry::to_string(d.state);
+        auto inst = u.running.find(d.guid);
+        bool running = inst != u.running.end() && !inst->second->exited();
+        std::string state = d.state != registry::State::Installed ? registry::to_string(d.state)
+                            : running                             ? "Running"
+                                                                  : "Stopped";
         out.push_back({{"name", d.name},
                        {"guid", d.guid},
                        {"state", state},
@@ -223,25 +242,6 @@ json Service::set_default_version(User& u, const json& req) {
     u.reg.default_version = v;
     save(u);
     return json::object();
-}
-
-json Service::run(User& u, const json& req) {
-    const registry::Distro* d = nullptr;
-    if (req.contains("name"))
-        d = &find(u, req["name"].get<std::string>());
-    else if (req.contains("guid"))
-        d = u.reg.find_guid(req["guid"].get<std::string>());
-    else
-        d = u.reg.default_distro();
-    if (!d) {
-        if (req.contains("guid"))
-            fail("WSL_E_DISTRO_NOT_FOUND");
-        fail("WSL_E_DEFAULT_DISTRO_NOT_FOUND");
-    }
-    fail("E_NOTIMPL",
-         fmt::format("Running commands in '{}' is not available yet: this build can import, "
-                     "export and manage distributions, but has no version 1 runtime.",
-                     d->name));
 }
 
 } // namespace wsl::service

@@ -11,6 +11,7 @@
 #include "protocol/frame.h"
 #include "registry/registry.h"
 #include "runtime/idmap.h"
+#include "runtime/instance.h"
 #include "service/channel.h"
 #include "service/worker.h"
 
@@ -30,6 +31,8 @@ public:
 
     // Finishes or rolls back operations a crash interrupted, for every user.
     void recover();
+    // Kills distros a previous service left running (their init had no one to answer to).
+    void kill_leftovers();
 
     // Runs one request; returns the result object or throws WslError.
     nlohmann::json handle(const Caller& caller, protocol::Message& req, Channel& ch);
@@ -41,6 +44,7 @@ private:
         std::set<std::string> busy; // guids with an operation in flight
         std::filesystem::path dir;
         uid_t uid = 0;
+        std::map<std::string, std::shared_ptr<runtime::Instance>> running; // by guid
     };
     // Where a distro's storage is reached from: an fd the service opened, or a path that the
     // worker opens inside the user namespace (a non-root user's own directory).
@@ -102,11 +106,24 @@ private:
     nlohmann::json rename(User& u, const nlohmann::json& req);
     nlohmann::json set_default(User& u, const nlohmann::json& req);
     nlohmann::json set_default_version(User& u, const nlohmann::json& req);
-    nlohmann::json run(User& u, const nlohmann::json& req);
+    nlohmann::json run(User& u, const nlohmann::json& req, std::vector<UniqueFd>& fds, Channel& ch);
+    nlohmann::json terminate(User& u, const nlohmann::json& req);
+    nlohmann::json shutdown(User& u);
+    nlohmann::json set_default_user(const Caller& c, const nlohmann::json& req, Channel& ch);
+
+    static std::filesystem::path find_init(const std::string& self_exe);
+    // The distro's instance, started if needed (under u's lock).
+    std::shared_ptr<runtime::Instance> ensure_running(User& u, const registry::Distro& d,
+                                                      const nlohmann::json& config, Channel& ch);
+    // Stops d's instance if it runs and waits until every process of it is gone (under lock).
+    void stop_instance(User& u, const std::string& guid);
+    // One thread per instance: idle reports, the idle timeout, and reaping init.
+    void monitor(User& u, std::shared_ptr<runtime::Instance> inst);
 
     std::filesystem::path state_dir_;
     Workers workers_;
     runtime::IdAllocator ids_;
+    UniqueFd init_exe_;
     std::mutex users_mutex_;
     std::map<uid_t, std::unique_ptr<User>> users_;
 };

@@ -21,6 +21,7 @@ struct WorkerSpec {
 class Workers {
 public:
     explicit Workers(std::string self_exe) : self_exe_(std::move(self_exe)) {}
+    const std::string& self_exe() const { return self_exe_; }
 
     // Runs one worker to the end, relaying its progress and warnings to ch (when given) and
     // killing it if the client hangs up. Returns its result object; throws its error.

@@ -142,14 +142,19 @@ assert_absent "failed export of an unknown distro left no output file" "$T/nosuc
 assert_absent "failed move of an unknown distro created nothing" "$T/nosuchmove"
 
 # ---------------------------------------------------------------------------------------
-# running commands is not built yet: a clear error, exit 255
+# the run forms reach the distro: shell mode joins words, -e execs, a bare word starts one
 
-for args in "-d Grammar -- true" "-d Grammar -e true" "--distribution Grammar true" "true" "-- true" ""; do
-    # shellcheck disable=SC2086
-    run wsl $args </dev/null
-    assert_eq "wsl $args exits 255 (running is not built yet)" 255 "$RC"
-    assert_ne "  ...with an error message" "" "$ERR"
-done
+run wsl -d Grammar -- echo '$0' a b </dev/null
+assert_eq "wsl -d X -- cmd runs through the shell" "/bin/sh a b" "$OUT"
+run wsl -d Grammar -e echo '$0' a </dev/null
+assert_eq "wsl -d X -e cmd runs without a shell" '$0 a' "$OUT"
+run wsl --distribution Grammar echo one two </dev/null
+assert_eq "wsl --distribution X cmd" "one two" "$OUT"
+run wsl -- exit 3 </dev/null
+assert_eq "wsl -- cmd uses the default distro and passes the status" 3 "$RC"
+run wsl -u root -l
+assert_eq "a verb ignores run options before it" "Grammar" "$(sed -n 2p <<<"$OUT" | sed 's/ (Default)//')"
+
 expect_fail "wsl -d nosuch -- true" "" wsl -d nosuch -- true
 
 # ---------------------------------------------------------------------------------------

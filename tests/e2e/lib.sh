@@ -453,12 +453,19 @@ mk_rootfs_tar() {
     printf 'root:x:0:\nadm:x:4:\nuser:x:1000:\n' >"$src/etc/group"
     local bb
     bb=$(command -v busybox 2>/dev/null || true)
-    if [[ -n $bb ]] && LC_ALL=C ldd "$bb" 2>&1 | grep 'not a dynamic' >/dev/null; then
-        cp "$bb" "$src/bin/sh"
+    if [[ -n $bb && $(LC_ALL=C ldd "$bb" 2>&1 || true) == *"not a dynamic"* ]]; then
+        # A static busybox makes the tree a runnable distro: sh plus the usual commands.
+        cp "$bb" "$src/bin/busybox"
+        ln -s busybox "$src/bin/sh"
+        local applet
+        for applet in cat cut dd echo env false grep head hostname id kill ls mkdir nohup \
+            printf ps pwd readlink rm sed sleep stat stty tail test touch tr true uname wc yes; do
+            ln -s busybox "$src/bin/$applet"
+        done
     else
         printf '#!/bin/sh\necho "placeholder shell"\n' >"$src/bin/sh"
     fi
-    chmod 755 "$src/bin/sh"
+    chmod 755 "$src/bin/sh" 2>/dev/null || true
     printf 'setuid helper\n' >"$src/usr/bin/setuid-tool"
     chmod 4755 "$src/usr/bin/setuid-tool"
     printf 'setgid helper\n' >"$src/usr/bin/setgid-tool"

@@ -1,0 +1,23 @@
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wsl::init {
+
+// "a,b , c" -> {"a", "b", "c"}.
+std::vector<std::string> split_options(std::string_view text);
+
+// The distro's /etc/hosts: its own names, then the host's entries (same network).
+std::string hosts_text(const std::string& hostname, std::string_view host_hosts);
+
+// The distro's /etc/resolv.conf: the host's resolvers (same network namespace).
+std::string resolv_text(std::string_view host_resolv);
+
+// Replaces path (a symlink included) with a regular file holding text, atomically.
+void replace_file(const std::string& path, const std::string& text);
+
+// The hostname a distro name gives: [A-Za-z0-9-] kept, anything else becomes '-', max 64.
+std::string hostname_for(std::string_view distro_name);
+
+} // namespace wsl::init

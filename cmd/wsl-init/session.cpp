@@ -1,0 +1,251 @@
+#include "session.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "base/error.h"
+#include "config/passwd.h"
+#include "protocol/frame.h"
+
+namespace wsl::init {
+
+namespace {
+
+constexpr gid_t kTtyGid = 5;
+constexpr const char* kPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:"
+                              "/usr/games:/usr/local/games";
+
+std::string read_small(const char* path) {
+    std::string text;
+    UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd)
+        return text;
+    char buf[16384];
+    ssize_t n;
+    while (text.size() < (8u << 20) && (n = ::read(fd.get(), buf, sizeof buf)) > 0)
+        text.append(buf, static_cast<size_t>(n));
+    return text;
+}
+
+bool all_digits(const std::string& s) {
+    return !s.empty() && s.size() < 10 && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+config::PasswdEntry bare_user(uid_t uid) {
+    config::PasswdEntry e;
+    e.uid = uid;
+    e.gid = uid;
+    e.name = uid == 0 ? "root" : std::to_string(uid);
+    e.home = uid == 0 ? "/root" : "/";
+    e.shell = "/bin/sh";
+    return e;
+}
+
+// Users are looked up in the distro's own files (this process is inside it); -u beats
+// [user] default in wsl.conf, which beats the uid stored at registration.
+config::PasswdEntry resolve_user(const Instance& inst, const nlohmann::json& req) {
+    std::string passwd = read_small("/etc/passwd");
+    std::string name = req.value("user", "");
+    if (name.empty())
+        name = inst.conf.user_default;
+    if (!name.empty()) {
+        if (auto e = config::find_user(passwd, name))
+            return *e;
+        if (all_digits(name)) {
+            auto uid = static_cast<uid_t>(std::stoul(name));
+            if (auto e = config::find_uid(passwd, uid))
+                return *e;
+            return bare_user(uid);
+        }
+        fail("WSL_E_USER_NOT_FOUND");
+    }
+    auto uid = req.value("default_uid", 0u);
+    if (auto e = config::find_uid(passwd, uid))
+        return *e;
+    return bare_user(uid);
+}
+
+std::string join(const std::vector<std::string>& args) {
+    std::string out;
+    for (const auto& a : args) {
+        if (!out.empty())
+            out += ' ';
+        out += a;
+    }
+    return out;
+}
+
+std::string base_name(const std::string& path) {
+    size_t slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// wsl.exe's three ways to run: a login shell, "$SHELL -c <joined args>", or argv as given.
+std::vector<std::string> command_line(const nlohmann::json& req, const std::string& shell,
+                                      std::string& exe) {
+    auto args = req.value("argv", std::vector<std::string>{});
+    std::string type = req.value("shell_type", "standard");
+    exe = shell;
+    if (args.empty())
+        return {"-" + base_name(shell)};
+    if (type == "none") {
+        exe = args[0];
+        return args;
+    }
+    if (type == "login")
+        return {"-" + base_name(shell), "-c", join(args)};
+    return {shell, "-c", join(args)};
+}
+
+std::string working_dir(const Instance& inst, const nlohmann::json& req, const std::string& home,
+                        bool& must) {
+    std::string cwd = req.value("cwd", "");
+    std::string host_root = inst.conf.automount_root + "host";
+    std::string host_cwd = req.value("host_cwd", "");
+    must = !cwd.empty();
+    if (cwd.empty())
+        return inst.conf.automount_enabled && !host_cwd.empty() ? host_root + host_cwd : home;
+    if (cwd == "~")
+        return home;
+    if (cwd.starts_with("~/"))
+        return home + cwd.substr(1);
+    if (cwd.front() == '/')
+        return cwd;
+    return host_root + host_cwd + "/" + cwd;
+}
+
+[[noreturn]] void die(const char* what, const std::string& arg) {
+    int e = errno;
+    dprintf(2, "wsl: %s %s: %s\n", what, arg.c_str(), std::strerror(e));
+    _exit(e == ENOENT ? 127 : 126);
+}
+
+void reset_signals() {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int s = 1; s < NSIG; ++s)
+        ::signal(s, SIG_DFL);
+}
+
+} // namespace
+
+pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector<UniqueFd>& fds) {
+    if (fds.size() != 4)
+        fail("WSL_E_PROTOCOL", "A session needs its socket and three standard streams.");
+    config::PasswdEntry user = resolve_user(inst, req);
+    std::vector<gid_t> groups =
+        config::supplementary_groups(read_small("/etc/group"), user.name, user.gid);
+    std::string shell = user.shell.empty() ? "/bin/sh" : user.shell;
+    std::string exe;
+    std::vector<std::string> args = command_line(req, shell, exe);
+    bool must_cd = false;
+    std::string cwd = working_dir(inst, req, user.home, must_cd);
+
+    std::vector<std::string> env = {
+        "HOME=" + user.home,
+        "USER=" + user.name,
+        "LOGNAME=" + user.name,
+        "SHELL=" + shell,
+        std::string("PATH=") + kPath,
+        "LANG=" + req.value("lang", std::string("C.UTF-8")),
+        "WSL_DISTRO_NAME=" + inst.distro_name,
+        "NAME=" + inst.hostname,
+        "HOSTTYPE=x86_64",
+    };
+    if (auto term = req.value("term", std::string()); !term.empty())
+        env.push_back("TERM=" + term);
+
+    auto tty = req.value("tty", std::vector<bool>{});
+    tty.resize(3, false);
+    bool want_pty = tty[0] || tty[1] || tty[2];
+    UniqueFd master, slave;
+    if (want_pty) {
+        master = UniqueFd(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+        int unlock = 0;
+        if (!master || ::ioctl(master.get(), TIOCSPTLCK, &unlock) != 0)
+            fail_errno("WSL_E_INIT_FAILED", "Cannot open a pseudo terminal");
+        slave = UniqueFd(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+        if (!slave)
+            fail_errno("WSL_E_INIT_FAILED", "Cannot open a pseudo terminal");
+        winsize ws{};
+        ws.ws_row = static_cast<unsigned short>(req.value("rows", 24));
+        ws.ws_col = static_cast<unsigned short>(req.value("cols", 80));
+        ::ioctl(master.get(), TIOCSWINSZ, &ws);
+        // Like login(1): the terminal belongs to the user.
+        if (::fchown(slave.get(), user.uid, kTtyGid) != 0 || ::fchmod(slave.get(), 0620) != 0) {
+        }
+    }
+
+    std::vector<char*> argv, envp;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env)
+        envp.push_back(e.data());
+    envp.push_back(nullptr);
+
+    pid_t pid = ::fork();
+    if (pid < 0)
+        fail_errno("WSL_E_INIT_FAILED", "fork");
+    if (pid == 0) {
+        reset_signals();
+        ::setsid();
+        if (want_pty)
+            ::ioctl(slave.get(), TIOCSCTTY, 0);
+        for (int i = 0; i < 3; ++i)
+            if (::dup2(tty[i] ? slave.get() : fds[1 + i].get(), i) < 0)
+                _exit(126);
+        ::syscall(SYS_close_range, 3, ~0U, 0);
+        if (::setgroups(groups.size(), groups.data()) != 0 ||
+            ::setresgid(user.gid, user.gid, user.gid) != 0 ||
+            ::setresuid(user.uid, user.uid, user.uid) != 0)
+            die("cannot switch to user", user.name);
+        if (::chdir(cwd.c_str()) != 0) {
+            if (must_cd)
+                die("cannot change directory to", cwd);
+            if (::chdir(user.home.c_str()) != 0 && ::chdir("/") != 0)
+                _exit(126);
+        }
+        if (exe.find('/') == std::string::npos)
+            ::execvpe(exe.c_str(), argv.data(), envp.data());
+        else
+            ::execve(exe.c_str(), argv.data(), envp.data());
+        die("cannot run", exe);
+    }
+    if (want_pty) {
+        int m = master.get();
+        protocol::send(fds[0].get(), {{"pty", true}}, {&m, 1});
+    }
+    return pid;
+}
+
+pid_t start_boot_command(const Instance&, const std::string& command) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        reset_signals();
+        ::setsid();
+        int null = ::open("/dev/null", O_RDWR);
+        for (int i = 0; i < 3; ++i)
+            ::dup2(null, i);
+        ::syscall(SYS_close_range, 3, ~0U, 0);
+        ::chdir("/");
+        const char* path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        char* envp[] = {const_cast<char*>(path), nullptr};
+        ::execle("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr), envp);
+        _exit(127);
+    }
+    return pid;
+}
+
+} // namespace wsl::init

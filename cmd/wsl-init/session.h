@@ -1,0 +1,28 @@
+#pragma once
+#include <sys/types.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/unique_fd.h"
+#include "config/wsl_conf.h"
+
+namespace wsl::init {
+
+// What every session of this instance shares.
+struct Instance {
+    std::string distro_name;
+    std::string hostname;
+    config::WslConf conf;
+};
+
+// Starts the process a session request describes. fds: the session socket, then the
+// client's stdin, stdout and stderr. With a tty, a pty is made here and its master is sent
+// back on the session socket. Returns the pid, or throws WslError (user not found, ...).
+pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector<UniqueFd>& fds);
+
+// Runs /bin/sh -c command as root, detached, with stdio on /dev/null.
+pid_t start_boot_command(const Instance& inst, const std::string& command);
+
+} // namespace wsl::init

@@ -1,0 +1,297 @@
+#include "session.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "base/error.h"
+#include "client.h"
+#include "config/wslconfig.h"
+#include "protocol/frame.h"
+
+namespace wsl::cli {
+
+using nlohmann::json;
+
+namespace {
+
+// The terminal's settings before raw mode; restored on every way out, signals included.
+termios g_saved;
+bool g_raw = false;
+int g_signal_pipe = -1;
+
+void restore_terminal() {
+    if (g_raw)
+        ::tcsetattr(STDIN_FILENO, TCSADRAIN, &g_saved);
+    g_raw = false;
+}
+
+void on_signal(int sig) {
+    unsigned char c = static_cast<unsigned char>(sig);
+    int saved = errno;
+    if (::write(g_signal_pipe, &c, 1) < 0) {
+    }
+    errno = saved;
+}
+
+void enter_raw() {
+    if (::tcgetattr(STDIN_FILENO, &g_saved) != 0)
+        return;
+    termios raw = g_saved;
+    ::cfmakeraw(&raw);
+    if (::tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
+        g_raw = true;
+}
+
+void warn(const std::string& text) {
+    const char* off = std::getenv("WSL_DISABLE_WARNINGS");
+    if (!(off && std::string(off) == "1"))
+        fmt::print(stderr, "wsl: {}\n", text);
+}
+
+std::string home_dir() {
+    if (const char* h = std::getenv("HOME"); h && *h)
+        return h;
+    if (passwd* pw = ::getpwuid(::getuid()))
+        return pw->pw_dir;
+    return {};
+}
+
+bool write_all(int fd, const char* p, size_t n) {
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+    return true;
+}
+
+// Moves what the pty has to the terminal; false once the pty is closed.
+bool pump(int from, int to) {
+    char buf[65536];
+    ssize_t n = ::read(from, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return true;
+    if (n <= 0)
+        return false;
+    if (to >= 0)
+        write_all(to, buf, static_cast<size_t>(n));
+    return true;
+}
+
+int status_of(const json& m) {
+    if (m.contains("signal"))
+        return 128 + m.value("signal", 0);
+    return m.value("exit", 255);
+}
+
+class Session {
+public:
+    Session(UniqueFd sock, std::array<bool, 3> tty) : sock_(std::move(sock)), tty_(tty) {
+        out_ = tty_[1] ? STDOUT_FILENO : tty_[2] ? STDERR_FILENO : -1;
+    }
+
+    int run() {
+        for (;;) {
+            std::vector<pollfd> p = {{sock_.get(), POLLIN, 0}, {g_signal_pipe_read, POLLIN, 0}};
+            if (master_)
+                p.push_back({master_.get(), POLLIN, 0});
+            if (master_ && tty_[0] && !stdin_done_)
+                p.push_back({STDIN_FILENO, POLLIN, 0});
+            if (::poll(p.data(), p.size(), -1) < 0) {
+                if (errno == EINTR)
+                    continue;
+                fail_errno("E_UNEXPECTED", "poll");
+            }
+            if (p[1].revents)
+                on_signals();
+            if (master_ && p[2].revents && !pump(master_.get(), out_))
+                master_.reset();
+            if (p.size() > 3 && p[3].revents) {
+                char buf[4096];
+                ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+                if (n > 0 && master_)
+                    write_all(master_.get(), buf, static_cast<size_t>(n));
+                else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+                    stdin_done_ = true;
+            }
+            if (p[0].revents) {
+                std::optional<protocol::Message> m;
+                try {
+                    m = protocol::receive(sock_.get());
+                } catch (const WslError&) {
+                }
+                if (!m) {
+                    restore_terminal();
+                    fmt::print(stderr, "wsl: The distribution stopped while the command ran.\n");
+                    return 255;
+                }
+                if (auto code = handle(*m))
+                    return *code;
+            }
+        }
+    }
+
+    int g_signal_pipe_read = -1;
+
+private:
+    std::optional<int> handle(protocol::Message& m) {
+        const json& b = m.body;
+        if (b.contains("pty") && !m.fds.empty()) {
+            master_ = std::move(m.fds[0]);
+            ::fcntl(master_.get(), F_SETFL, O_NONBLOCK);
+            if (tty_[0])
+                enter_raw();
+            resize();
+            return std::nullopt;
+        }
+        if (b.contains("error")) {
+            restore_terminal();
+            const json& e = b["error"];
+            throw WslError(e.value("code", "E_UNEXPECTED"), e.value("message", ""),
+                           e.value("context", ""));
+        }
+        if (b.contains("exit") || b.contains("signal")) {
+            // The process wrote its last output before exiting: take what the pty still holds.
+            if (master_) {
+                pollfd p{master_.get(), POLLIN, 0};
+                while (::poll(&p, 1, 0) == 1 && pump(master_.get(), out_)) {
+                }
+            }
+            restore_terminal();
+            return status_of(b);
+        }
+        return std::nullopt;
+    }
+
+    void resize() {
+        winsize ws{};
+        for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
+            if (tty_[fd] && ::ioctl(fd, TIOCGWINSZ, &ws) == 0)
+                break;
+        if (master_ && ws.ws_row)
+            ::ioctl(master_.get(), TIOCSWINSZ, &ws);
+    }
+
+    void on_signals() {
+        unsigned char sigs[64];
+        ssize_t n = ::read(g_signal_pipe_read, sigs, sizeof sigs);
+        for (ssize_t i = 0; i < n; ++i) {
+            int sig = sigs[i];
+            if (sig == SIGWINCH) {
+                resize();
+                continue;
+            }
+            try {
+                protocol::send(sock_.get(), {{"signal", sig}});
+            } catch (const WslError&) {
+            }
+        }
+    }
+
+    UniqueFd sock_, master_;
+    std::array<bool, 3> tty_;
+    int out_;
+    bool stdin_done_ = false;
+};
+
+} // namespace
+
+json user_config() {
+    std::string path = home_dir() + "/.wslconfig";
+    std::ifstream in(path);
+    if (!in)
+        return json::object();
+    std::stringstream text;
+    text << in.rdbuf();
+    config::WslConfig c = config::parse_wslconfig(text.str(), path);
+    for (const auto& w : c.warnings)
+        warn(w);
+    json out = {{"idleTimeout", c.instance_idle_timeout_ms}};
+    if (c.wsl1_memory)
+        out["memory"] = *c.wsl1_memory;
+    if (c.wsl1_processes)
+        out["processes"] = *c.wsl1_processes;
+    return out;
+}
+
+int run_session(const Invocation& inv) {
+    json req = {{"op", "run"}, {"argv", inv.command}};
+    if (inv.distro)
+        req["name"] = *inv.distro;
+    else if (inv.distro_id)
+        req["guid"] = *inv.distro_id;
+    if (inv.user)
+        req["user"] = *inv.user;
+    req["shell_type"] = inv.exec ? "none" : inv.shell_type.value_or("standard");
+    if (inv.cwd)
+        req["cwd"] = *inv.cwd;
+    else if (inv.home)
+        req["cwd"] = "~";
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd))
+        req["host_cwd"] = cwd;
+    if (const char* term = std::getenv("TERM"))
+        req["term"] = term;
+    if (const char* lang = std::getenv("LANG"))
+        req["lang"] = lang;
+    std::array<bool, 3> tty{};
+    for (int i = 0; i < 3; ++i)
+        tty[i] = ::isatty(i);
+    req["tty"] = {tty[0], tty[1], tty[2]};
+    req["config"] = user_config();
+
+    // A closed stdio fd would shift the others: stand in /dev/null for it.
+    std::vector<UniqueFd> stand_ins;
+    std::vector<int> fds;
+    for (int i = 0; i < 3; ++i) {
+        if (::fcntl(i, F_GETFD) >= 0) {
+            fds.push_back(i);
+        } else {
+            stand_ins.emplace_back(::open("/dev/null", O_RDWR | O_CLOEXEC));
+            fds.push_back(stand_ins.back().get());
+        }
+    }
+
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
+        fail_errno("E_UNEXPECTED", "pipe");
+    UniqueFd sig_read(pipe_fds[0]), sig_write(pipe_fds[1]);
+    g_signal_pipe = sig_write.get();
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2})
+        ::sigaction(s, &sa, nullptr);
+
+    UniqueFd sock;
+    request_events(req, fds, [&](protocol::Message& m) {
+        std::string type = m.body.value("type", "");
+        if (type == "session" && !m.fds.empty())
+            sock = std::move(m.fds[0]);
+        else if (type == "warning")
+            warn(m.body.value("message", ""));
+    });
+    if (!sock)
+        fail("E_UNEXPECTED", "The wsl service did not start a session.");
+    Session s(std::move(sock), tty);
+    s.g_signal_pipe_read = sig_read.get();
+    return s.run();
+}
+
+} // namespace wsl::cli

@@ -1,0 +1,40 @@
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace wsl::runtime {
+
+struct CgroupLimits {
+    std::optional<uint64_t> memory;   // bytes
+    std::optional<int64_t> processes; // pids
+};
+
+// One cgroup per running distro in every hierarchy the host offers (cgroup2, and the v1
+// memory and pids controllers on hybrid hosts). Best effort: a host without usable cgroups
+// still runs distros, since the pid namespace is what stops them.
+class Cgroup {
+public:
+    Cgroup() = default;
+    Cgroup(Cgroup&& o) noexcept : dirs_(std::move(o.dirs_)) { o.dirs_.clear(); }
+    Cgroup& operator=(Cgroup&& o) noexcept {
+        std::swap(dirs_, o.dirs_);
+        return *this;
+    }
+    ~Cgroup();
+
+    // Creates "wsl/<name>" in each hierarchy and applies limits; warnings collects what failed.
+    static Cgroup create(const std::string& name, const CgroupLimits& limits,
+                         std::vector<std::string>& warnings);
+    void add(pid_t pid) const;
+    const std::vector<std::string>& dirs() const { return dirs_; }
+
+private:
+    std::vector<std::string> dirs_;
+};
+
+} // namespace wsl::runtime

@@ -1,0 +1,337 @@
+// Running distros: sessions, instance start and stop, idle timeout, leftovers of a crash.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "base/atomic_file.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "service/service.h"
+
+namespace wsl::service {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr long long kDefaultIdleMs = 15000;
+
+UniqueFd socket_pair(UniqueFd& other) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        fail_errno("E_UNEXPECTED", "socketpair");
+    other.reset(sv[1]);
+    return UniqueFd(sv[0]);
+}
+
+// Field 22 of /proc/<pid>/stat: when the process started, which tells a reused pid apart.
+std::string start_time(pid_t pid) {
+    std::ifstream in(fmt::format("/proc/{}/stat", pid));
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    size_t paren = text.rfind(')');
+    if (paren == std::string::npos)
+        return {};
+    std::istringstream rest(text.substr(paren + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && rest >> field; ++i) {
+    }
+    return field;
+}
+
+// The session request init gets: only the fields it knows, from the client's request.
+json session_request(const json& req, const registry::Distro& d, uint64_t seq) {
+    json s = {{"op", "session"}, {"seq", seq}, {"default_uid", d.default_uid}};
+    for (const char* key :
+         {"argv", "shell_type", "user", "cwd", "host_cwd", "term", "lang", "tty", "rows", "cols"})
+        if (req.contains(key))
+            s[key] = req[key];
+    return s;
+}
+
+} // namespace
+
+fs::path Service::find_init(const std::string& self_exe) {
+    std::error_code ec;
+    fs::path self = fs::read_symlink(self_exe, ec);
+    if (ec)
+        self = self_exe;
+    for (fs::path p : {self.parent_path() / "wsl-init", fs::path(WSL_LIBEXEC_DIR) / "wsl-init"})
+        if (fs::exists(p, ec))
+            return p;
+    return {};
+}
+
+std::shared_ptr<runtime::Instance> Service::ensure_running(User& u, const registry::Distro& d,
+                                                           const json& config, Channel& ch) {
+    if (auto it = u.running.find(d.guid); it != u.running.end()) {
+        if (!it->second->exited())
+            return it->second;
+        u.running.erase(it); // its monitor reaps it
+    }
+    if (!init_exe_)
+        fail("WSL_E_INSTANCE_START",
+             "wsl-init was not found next to wslservice or in " WSL_LIBEXEC_DIR ".");
+    if (d.version != 1)
+        fail("WSL_E_VM_MODE_INVALID_STATE");
+    runtime::InstanceSpec spec;
+    spec.name = d.name;
+    spec.guid = d.guid;
+    spec.map = ids_.map_for(u.uid);
+    spec.init_exe = init_exe_.get();
+    Base base = open_base(d, u.uid, true);
+    if (base.by_service) {
+        spec.rootfs.reset(
+            ::openat(base.fd.get(), "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!spec.rootfs)
+            fail_errno(
+                "WSL_E_DISK_CORRUPTED",
+                fmt::format("The files of '{}' cannot be opened ({}/rootfs)", d.name, d.base_path));
+    } else {
+        spec.rootfs_path = d.base_path + "/rootfs";
+    }
+    spec.cgroup_name = fmt::format("{}-{}", u.uid, d.guid);
+    if (config.contains("memory") && config["memory"].is_number_unsigned())
+        spec.limits.memory = config["memory"].get<uint64_t>();
+    if (config.contains("processes") && config["processes"].is_number_integer())
+        spec.limits.processes = config["processes"].get<int64_t>();
+
+    std::vector<std::string> warnings;
+    auto inst = runtime::Instance::start(std::move(spec), warnings);
+    inst->idle_timeout_ms = config.value("idleTimeout", kDefaultIdleMs);
+    for (const auto& w : warnings)
+        ch.event({{"type", "warning"}, {"message", w}});
+
+    fs::create_directories(state_dir_ / "instances");
+    write_atomically(
+        state_dir_ / "instances" / std::to_string(inst->pid()),
+        json{{"uid", u.uid}, {"guid", d.guid}, {"start", start_time(inst->pid())}}.dump());
+    u.running[d.guid] = inst;
+    std::thread([this, &u, inst]() mutable { monitor(u, std::move(inst)); }).detach();
+    return inst;
+}
+
+void Service::monitor(User& u, std::shared_ptr<runtime::Instance> inst) {
+    for (;;) {
+        int timeout = -1;
+        {
+            std::lock_guard lock(u.m);
+            auto it = u.running.find(inst->guid());
+            if (it == u.running.end() || it->second != inst)
+                break; // stopped by someone else
+            if (inst->idle && inst->idle_timeout_ms >= 0) {
+                auto left = inst->idle_since + std::chrono::milliseconds(inst->idle_timeout_ms) -
+                            Clock::now();
+                timeout = static_cast<int>(std::max<long long>(
+                    0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count() + 1));
+            }
+        }
+        pollfd p{inst->control(), POLLIN, 0};
+        int n = ::poll(&p, 1, timeout);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0) {
+            std::lock_guard lock(u.m);
+            auto it = u.running.find(inst->guid());
+            if (it != u.running.end() && it->second == inst && inst->idle &&
+                Clock::now() >=
+                    inst->idle_since + std::chrono::milliseconds(inst->idle_timeout_ms)) {
+                log(fmt::format("uid {}: '{}' idle, stopping", u.uid, inst->name()));
+                u.running.erase(it);
+                break;
+            }
+            continue;
+        }
+        std::optional<protocol::Message> m;
+        try {
+            m = protocol::receive(inst->control());
+        } catch (const WslError& e) {
+            log(fmt::format("uid {}: '{}': {}", u.uid, inst->name(), e.what()));
+        }
+        if (!m)
+            break; // init is gone
+        if (auto idle = m->body.find("idle"); idle != m->body.end() && idle->is_number_unsigned()) {
+            std::lock_guard lock(u.m);
+            if (idle->get<uint64_t>() == inst->sent && !inst->idle) {
+                inst->idle = true;
+                inst->idle_since = Clock::now();
+            }
+        }
+    }
+    {
+        std::lock_guard lock(u.m);
+        if (auto it = u.running.find(inst->guid()); it != u.running.end() && it->second == inst)
+            u.running.erase(it);
+    }
+    pid_t pid = inst->pid();
+    inst->kill_and_wait();
+    inst.reset(); // reaps init and removes its cgroups
+    std::error_code ec;
+    fs::remove(state_dir_ / "instances" / std::to_string(pid), ec);
+}
+
+void Service::stop_instance(User& u, const std::string& guid) {
+    auto it = u.running.find(guid);
+    if (it == u.running.end())
+        return;
+    auto inst = it->second;
+    u.running.erase(it);
+    inst->kill_and_wait(); // the monitor sees the control socket close and reaps
+}
+
+void Service::kill_leftovers() {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(state_dir_ / "instances", ec)) {
+        try {
+            auto pid = static_cast<pid_t>(std::stol(entry.path().filename().string()));
+            std::ifstream in(entry.path());
+            json rec = json::parse(in);
+            UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+            if (pidfd && start_time(pid) == rec.value("start", std::string("-"))) {
+                log(fmt::format("killing distro '{}' of uid {} left by the previous service",
+                                rec.value("guid", std::string()), rec.value("uid", 0)));
+                ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+            }
+        } catch (const std::exception&) {
+        }
+        fs::remove(entry.path(), ec);
+    }
+}
+
+json Service::run(User& u, const json& req, std::vector<UniqueFd>& fds, Channel& ch) {
+    const registry::Distro* d = nullptr;
+    if (req.contains("name"))
+        d = &find(u, req["name"].get<std::string>());
+    else if (req.contains("guid"))
+        d = u.reg.find_guid(req["guid"].get<std::string>());
+    else
+        d = u.reg.default_distro();
+    if (!d) {
+        if (req.contains("guid"))
+            fail("WSL_E_DISTRO_NOT_FOUND");
+        fail("WSL_E_DEFAULT_DISTRO_NOT_FOUND");
+    }
+    if (fds.size() != 3)
+        fail("WSL_E_PROTOCOL", "Invalid message: a session needs three standard streams.");
+    if (d->state != registry::State::Installed || u.busy.count(d->guid))
+        fail("E_ILLEGAL_STATE_CHANGE");
+    json config = req.value("config", json::object());
+    if (!config.is_object())
+        config = json::object();
+
+    UniqueFd theirs;
+    UniqueFd mine = socket_pair(theirs);
+    int out[4] = {theirs.get(), fds[0].get(), fds[1].get(), fds[2].get()};
+    for (int attempt = 0;; ++attempt) {
+        auto inst = ensure_running(u, *d, config, ch);
+        try {
+            inst->send_session(session_request(req, *d, inst->sent + 1), out);
+            ++inst->sent;
+            inst->idle = false;
+            break;
+        } catch (const WslError&) {
+            // init died between the check and the send: start it again, once.
+            stop_instance(u, d->guid);
+            if (attempt > 0)
+                throw;
+        }
+    }
+    theirs.reset();
+    int m = mine.get();
+    protocol::send(ch.sock(), {{"type", "session"}}, {&m, 1});
+    return json::object();
+}
+
+json Service::terminate(User& u, const json& req) {
+    registry::Distro& d = find(u, req.at("name").get<std::string>());
+    stop_instance(u, d.guid);
+    return json::object();
+}
+
+json Service::shutdown(User& u) {
+    while (!u.running.empty())
+        stop_instance(u, u.running.begin()->first);
+    return json::object();
+}
+
+json Service::set_default_user(const Caller& c, const json& req, Channel& ch) {
+    User& u = user(c.uid);
+    std::string name = req.at("user").get<std::string>();
+    std::string guid;
+    UniqueFd session, out_read;
+    {
+        std::lock_guard lock(u.m);
+        registry::Distro& d = find(u, req.at("name").get<std::string>());
+        guid = d.guid;
+        int p[2];
+        if (::pipe2(p, O_CLOEXEC) != 0)
+            fail_errno("E_UNEXPECTED", "pipe");
+        out_read.reset(p[0]);
+        UniqueFd out_write(p[1]);
+        UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+        json run_req = {
+            {"argv", {"id", "-u", name}}, {"shell_type", "none"}, {"user", "0"}, {"cwd", "/"}};
+        std::vector<UniqueFd> stdio;
+        stdio.emplace_back(::dup(null.get()));
+        stdio.emplace_back(std::move(out_write));
+        stdio.emplace_back(std::move(null));
+        UniqueFd theirs;
+        session = socket_pair(theirs);
+        if (d.state != registry::State::Installed || u.busy.count(d.guid))
+            fail("E_ILLEGAL_STATE_CHANGE");
+        auto inst = ensure_running(u, d, req.value("config", json::object()), ch);
+        int fds[4] = {theirs.get(), stdio[0].get(), stdio[1].get(), stdio[2].get()};
+        inst->send_session(session_request(run_req, d, inst->sent + 1), fds);
+        ++inst->sent;
+        inst->idle = false;
+    }
+    // Wait outside the lock: `id` runs the distro's own code (NSS), bounded by a timeout.
+    std::string text;
+    int status = -1;
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    pollfd p[2] = {{out_read.get(), POLLIN, 0}, {session.get(), POLLIN, 0}};
+    while (Clock::now() < deadline && (p[0].fd >= 0 || p[1].fd >= 0)) {
+        if (::poll(p, 2, 200) <= 0)
+            continue;
+        if (p[0].revents) {
+            char buf[256];
+            ssize_t n = ::read(out_read.get(), buf, sizeof buf);
+            if (n > 0 && text.size() < 4096)
+                text.append(buf, static_cast<size_t>(n));
+            else if (n <= 0)
+                p[0].fd = -1;
+        }
+        if (p[1].revents) {
+            std::optional<protocol::Message> m;
+            try {
+                m = protocol::receive(session.get());
+            } catch (const WslError&) {
+            }
+            if (m && m->body.contains("exit"))
+                status = m->body.value("exit", -1);
+            p[1].fd = -1;
+        }
+    }
+    size_t digits = text.find_first_not_of("0123456789");
+    std::string number = text.substr(0, digits);
+    if (status != 0 || number.empty() || number.size() > 9 ||
+        (digits != std::string::npos && text.substr(digits) != "\n"))
+        fail("WSL_E_USER_NOT_FOUND");
+    std::lock_guard lock(u.m);
+    if (registry::Distro* d = u.reg.find_guid(guid)) {
+        d->default_uid = static_cast<uint32_t>(std::stoul(number));
+        save(u);
+    }
+    return json::object();
+}
+
+} // namespace wsl::service
