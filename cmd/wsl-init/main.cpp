@@ -85,6 +85,7 @@ std::vector<std::string> set_up(Instance& inst, protocol::Message& start) {
     } catch (const WslError& e) {
         warnings.push_back(e.what());
     }
+    make_inner_namespaces(inst);
     return warnings;
 }
 

@@ -2,16 +2,19 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <sstream>
 
 #include "base/error.h"
 #include "config/passwd.h"
@@ -130,6 +133,15 @@ std::string working_dir(const Instance& inst, const nlohmann::json& req, const s
     _exit(e == ENOENT ? 127 : 126);
 }
 
+// Moves the calling (forked) process into the distro's own namespaces.
+void enter_inner(const Instance& inst) {
+    if (::setns(inst.user_ns.get(), CLONE_NEWUSER) != 0 ||
+        ::setns(inst.mnt_ns.get(), CLONE_NEWNS) != 0 ||
+        ::setns(inst.uts_ns.get(), CLONE_NEWUTS) != 0 ||
+        ::setns(inst.ipc_ns.get(), CLONE_NEWIPC) != 0)
+        _exit(126);
+}
+
 void reset_signals() {
     sigset_t none;
     sigemptyset(&none);
@@ -139,6 +151,56 @@ void reset_signals() {
 }
 
 } // namespace
+
+void make_inner_namespaces(Instance& inst) {
+    int sync[2];
+    if (::pipe2(sync, O_CLOEXEC) != 0)
+        fail_errno("WSL_E_INIT_FAILED", "pipe");
+    UniqueFd rd(sync[0]), wr(sync[1]);
+    pid_t pid = ::fork();
+    if (pid < 0)
+        fail_errno("WSL_E_INIT_FAILED", "fork");
+    if (pid == 0) {
+        // uts and ipc too: their owner decides who may change them (the distro's root may
+        // set its hostname).
+        char c =
+            ::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) == 0 ? 'y' : 'n';
+        if (::write(wr.get(), &c, 1) != 1)
+            _exit(1);
+        ::pause();
+        _exit(0);
+    }
+    wr.reset();
+    char c = 0;
+    bool ok = ::read(rd.get(), &c, 1) == 1 && c == 'y';
+    // Identity over init's own ids, extent by extent: the kernel wants each extent of the
+    // inner map to fall inside one extent of the outer map.
+    auto write_map = [&](const char* file) {
+        std::string outer = read_small((std::string("/proc/self/") + file).c_str()), map;
+        std::istringstream lines(outer);
+        unsigned long inside, outside, count;
+        while (lines >> inside >> outside >> count)
+            map += std::to_string(inside) + " " + std::to_string(inside) + " " +
+                   std::to_string(count) + "\n";
+        std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+        UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+        return fd && !map.empty() &&
+               ::write(fd.get(), map.data(), map.size()) == static_cast<ssize_t>(map.size());
+    };
+    std::string ns = "/proc/" + std::to_string(pid) + "/ns/";
+    if (ok && write_map("uid_map") && write_map("gid_map")) {
+        inst.user_ns.reset(::open((ns + "user").c_str(), O_RDONLY | O_CLOEXEC));
+        inst.mnt_ns.reset(::open((ns + "mnt").c_str(), O_RDONLY | O_CLOEXEC));
+        inst.uts_ns.reset(::open((ns + "uts").c_str(), O_RDONLY | O_CLOEXEC));
+        inst.ipc_ns.reset(::open((ns + "ipc").c_str(), O_RDONLY | O_CLOEXEC));
+    }
+    int err = errno;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    errno = err;
+    if (!inst.user_ns || !inst.mnt_ns || !inst.uts_ns || !inst.ipc_ns)
+        fail_errno("WSL_E_INIT_FAILED", "Cannot create the distribution's user namespace");
+}
 
 pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector<UniqueFd>& fds) {
     if (fds.size() != 4)
@@ -200,6 +262,7 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         fail_errno("WSL_E_INIT_FAILED", "fork");
     if (pid == 0) {
         reset_signals();
+        enter_inner(inst);
         ::setsid();
         if (want_pty)
             ::ioctl(slave.get(), TIOCSCTTY, 0);
@@ -230,10 +293,11 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
     return pid;
 }
 
-pid_t start_boot_command(const Instance&, const std::string& command) {
+pid_t start_boot_command(const Instance& inst, const std::string& command) {
     pid_t pid = ::fork();
     if (pid == 0) {
         reset_signals();
+        enter_inner(inst);
         ::setsid();
         int null = ::open("/dev/null", O_RDWR);
         for (int i = 0; i < 3; ++i)

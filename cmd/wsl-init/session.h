@@ -15,7 +15,14 @@ struct Instance {
     std::string distro_name;
     std::string hostname;
     config::WslConf conf;
+    // The namespaces the distro's processes live in: a user namespace nested in init's, with
+    // a copy of init's mounts, so the kernel locks every mount and its flags (ro /sys, nosuid
+    // /mnt/host) against the distro's root, and init stays out of its reach (no ptrace).
+    UniqueFd user_ns, mnt_ns, uts_ns, ipc_ns;
 };
+
+// Creates inst.user_ns and inst.mnt_ns (after every mount is in place).
+void make_inner_namespaces(Instance& inst);
 
 // Starts the process a session request describes. fds: the session socket, then the
 // client's stdin, stdout and stderr. With a tty, a pty is made here and its master is sent

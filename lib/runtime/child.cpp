@@ -88,6 +88,22 @@ void write_file(pid_t pid, const char* name, const std::string& text) {
     ::_exit(127);
 }
 
+// Before anything else: the parent's stdio (the service's log) must not reach the child.
+[[noreturn]] void child_start(int sync_fd, const std::vector<int>& fds, char* const* argv,
+                              char* const* envp, const SpawnOptions& opts) {
+    if (opts.null_stdio) {
+        int null = static_cast<int>(::syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR));
+        if (null < 0)
+            ::_exit(126);
+        for (int i = 0; i < 3; ++i)
+            ::syscall(SYS_dup2, null, i);
+        if (null > 2)
+            ::syscall(SYS_close, null);
+    }
+    child_main(sync_fd, fds, argv, envp, opts);
+    ::_exit(127);
+}
+
 } // namespace
 
 Child spawn_in_userns(const IdMap& map, const std::vector<std::string>& args,
@@ -116,7 +132,7 @@ Child spawn_in_userns(const IdMap& map, const std::vector<std::string>& args,
     if (pid < 0)
         fail_errno("WSL_E_USERNS", "Cannot create a user namespace");
     if (pid == 0)
-        child_main(sync_read.get(), fds, argv.data(), envp, opts);
+        child_start(sync_read.get(), fds, argv.data(), envp, opts);
 
     Child child(static_cast<pid_t>(pid), UniqueFd(pidfd));
     write_file(child.pid(), "uid_map", map.uid_map());

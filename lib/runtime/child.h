@@ -45,6 +45,7 @@ struct SpawnOptions {
     unsigned long long namespaces = 0; // CLONE_NEW* flags beyond CLONE_NEWUSER
     int exec_fd = -1;                  // run this file (execveat) instead of argv[0]
     bool die_with_thread = true;       // SIGKILL when the calling thread exits
+    bool null_stdio = false;           // stdin/out/err on /dev/null instead of the parent's
     // Runs in the parent after the id map is written and before the child may go on.
     std::function<void(pid_t)> before_start;
 };

@@ -44,6 +44,7 @@ std::shared_ptr<Instance> Instance::start(InstanceSpec spec, std::vector<std::st
     opts.namespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     opts.exec_fd = spec.init_exe;
     opts.die_with_thread = false; // it outlives the request that started it
+    opts.null_stdio = true;
     const Cgroup& cg = inst->cgroup_;
     opts.before_start = [&cg](pid_t pid) { cg.add(pid); };
     inst->init_ = spawn_in_userns(spec.map, {"wsl-init", "instance"}, {theirs.get()}, opts);

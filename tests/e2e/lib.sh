@@ -482,7 +482,7 @@ mk_rootfs_tar() {
     chmod 640 "$src/home/user/notes.txt"
     chmod 750 "$src/home/user"
     chown -R 1000:1000 "$src/home/user"
-    printf 'root only\n' >"$src/root/.profile"
+    printf '# root only\n' >"$src/root/.profile"
     chmod 700 "$src/root"
     chmod 600 "$src/root/.profile"
     chmod 1777 "$src/tmp"

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Running commands in a version 1 distro without a terminal: the three command forms, exit
+# status, the environment, users resolved inside the distro, the working directory, stdio
+# handed over as the client's own fds (pipes, EOF, SIGPIPE), signals and hang-up.
+source "$(dirname "$0")/lib.sh"
+
+start_service
+SRC=$T/rootfs.tar
+mk_rootfs_tar "$SRC"
+[[ -L $SRC.src/bin/sh ]] || skip_all "needs a static busybox (busybox-static) for a runnable distro"
+expect_ok "import" wsl --import Box "$(fresh_dir box)" "$SRC" || die "cannot import"
+
+# ---------------------------------------------------------------------------------------
+# command forms and exit status
+
+run wsl -d Box -- echo '$0' '$HOME' </dev/null
+assert_eq "shell mode: \$SHELL -c with the words joined (variables expand inside)" "/bin/sh /root" "$OUT"
+run wsl -d Box -e echo '$HOME' </dev/null
+assert_eq "-e: argv as given, no shell" '$HOME' "$OUT"
+run wsl -d Box --shell-type none echo '$HOME' </dev/null
+assert_eq "--shell-type none: no shell either" '$HOME' "$OUT"
+run wsl -d Box --shell-type login -- 'echo $0' </dev/null
+assert_eq "--shell-type login: a login shell runs the command" "-sh" "$OUT"
+run wsl -d Box </dev/null
+assert_eq "no command: the login shell, which reads stdin (empty here) and exits 0" 0 "$RC"
+run wsl -d Box <<<'echo from-stdin $0'
+assert_eq "  ...and runs what stdin holds" "from-stdin -sh" "$OUT"
+run wsl -d Box -- exit 42 </dev/null
+assert_eq "exit status passes through" 42 "$RC"
+run wsl -d Box -e sh -c 'kill -TERM $$' </dev/null
+assert_eq "a signal N becomes 128+N" 143 "$RC"
+run wsl -d Box -e /nonexistent </dev/null
+assert_eq "a missing program: 127" 127 "$RC"
+assert_contains "  ...and says why" "$ERR" "/nonexistent"
+
+# ---------------------------------------------------------------------------------------
+# environment and users
+
+run wsl -d Box -e env </dev/null
+for want in HOME=/root USER=root LOGNAME=root SHELL=/bin/sh WSL_DISTRO_NAME=Box "PATH=/usr/local/sbin:"; do
+    assert_contains "environment has $want" "$OUT" "$want"
+done
+run env -i TERM=xterm-test LANG=de_DE.UTF-8 WSL_SERVICE_SOCKET="$SOCK" "$WSL_BIN" -d Box -e env </dev/null
+assert_contains "TERM comes from the client" "$OUT" "TERM=xterm-test"
+assert_contains "LANG comes from the client" "$OUT" "LANG=de_DE.UTF-8"
+assert_not_contains "the client's other variables stay outside" "$(wsl -d Box -e env </dev/null)" "WSL_SERVICE_SOCKET"
+
+run wsl -d Box -u user -e id -u </dev/null
+assert_eq "-u NAME is looked up in the distro's /etc/passwd" 1000 "$OUT"
+run wsl -d Box -u user -e sh -c 'echo $HOME $USER' </dev/null
+assert_eq "  ...with its home and name" "/home/user user" "$OUT"
+expect_fail "-u nosuchuser" WSL_E_USER_NOT_FOUND wsl -d Box -u nosuchuser -- true
+assert_contains "  ...says User not found." "$ERR" "User not found."
+assert_match "  ...in CreateInstance" "$ERR" "^Error code: Wsl/Service/CreateInstance/WSL_E_USER_NOT_FOUND$"
+run wsl -d Box -u 4242 -e id -u </dev/null
+assert_eq "-u with a uid the distro does not name runs as that uid" 4242 "$OUT"
+
+expect_ok "--manage --set-default-user user" wsl --manage Box --set-default-user user
+assert_eq "  ...stores the uid 'id -u' gave inside" 1000 "$(reg_field Box defaultUid)"
+run wsl -d Box -e id -u </dev/null
+assert_eq "  ...and sessions run as it" 1000 "$OUT"
+expect_fail "--set-default-user nosuchuser" WSL_E_USER_NOT_FOUND wsl --manage Box --set-default-user nosuchuser
+assert_eq "  ...keeps the stored uid" 1000 "$(reg_field Box defaultUid)"
+run wsl -d Box -u root -e id -u </dev/null
+assert_eq "-u root beats the default user" 0 "$OUT"
+expect_ok "back to root" wsl --manage Box --set-default-user root
+
+# ---------------------------------------------------------------------------------------
+# working directory
+
+D=$(fresh_dir cwd)
+run bash -c "cd '$D' && '$WSL_BIN' -d Box -e pwd" </dev/null
+assert_eq "the host's cwd, seen under /mnt/host" "/mnt/host$D" "$OUT"
+run wsl -d Box --cd /etc -e pwd </dev/null
+assert_eq "--cd /etc" "/etc" "$OUT"
+run wsl -d Box --cd '~' -e pwd </dev/null
+assert_eq "--cd ~ is home" "/root" "$OUT"
+run wsl '~' -d Box -e pwd </dev/null
+assert_eq "a leading ~ is home" "/root" "$OUT"
+run wsl -d Box --cd /nonexistent -e pwd </dev/null
+assert_ne "--cd to a missing directory fails" 0 "$RC"
+assert_contains "  ...naming it" "$ERR" "/nonexistent"
+run bash -c "cd /root && '$WSL_BIN' -d Box -e pwd" </dev/null
+assert_eq "a host cwd the distro cannot enter falls back to home" "/root" "$OUT"
+
+# ---------------------------------------------------------------------------------------
+# stdio is the client's own fds
+
+head -c 3000000 /dev/urandom >"$T/data"
+wsl -d Box -e cat <"$T/data" >"$T/copy"
+check "stdin and stdout are passed through byte for byte" cmp -s "$T/data" "$T/copy"
+run wsl -d Box -e sh -c 'echo out; echo err >&2' </dev/null
+assert_eq "stdout stays stdout" "out" "$OUT"
+assert_eq "stderr stays stderr" "err" "$ERR"
+run bash -c "'$WSL_BIN' -d Box -e yes | head -n 1; echo \"\${PIPESTATUS[*]}\""
+assert_eq "wsl -- yes | head -1: the writer dies of SIGPIPE as on the host" "y
+141 0" "$OUT"
+run bash -c "echo -n abc | '$WSL_BIN' -d Box -e wc -c"
+assert_eq "EOF on stdin reaches the process" 3 "$(xargs <<<"$OUT")"
+run bash -c "'$WSL_BIN' -d Box -e readlink /proc/self/fd/1 >'$T/target'; cat '$T/target'"
+assert_match "stdout is the very file the client had (no relay)" "$OUT" "target$"
+run bash -c "exec 0<&- 1>'$T/closed.out'; '$WSL_BIN' -d Box -e sh -c 'echo still-works'"
+assert_eq "a closed stdin is replaced by /dev/null" "still-works" "$(cat "$T/closed.out")"
+
+# ---------------------------------------------------------------------------------------
+# signals and hang-up
+
+"$WSL_BIN" -d Box -e sleep 123 </dev/null &
+CLIENT=$!
+wait_until 10 pgrep -f "sleep 123" >/dev/null
+kill -INT $CLIENT
+wait $CLIENT
+assert_eq "SIGINT to the client reaches the process: 130" 130 "$?"
+check "  ...which is gone" not pgrep -f "sleep 123"
+
+"$WSL_BIN" -d Box -e sleep 124 </dev/null &
+CLIENT=$!
+wait_until 10 pgrep -f "sleep 124" >/dev/null
+kill -9 $CLIENT
+wait $CLIENT 2>/dev/null
+check "kill -9 of the client hangs up its session" wait_until 10 not pgrep -f "sleep 124"
+
+run wsl --distribution-id "$(reg_field Box guid)" -e echo by-id </dev/null
+assert_eq "--distribution-id GUID" "by-id" "$OUT"
+expect_fail "--distribution-id of nothing" WSL_E_DISTRO_NOT_FOUND wsl --distribution-id 00000000-0000-4000-8000-000000000000 -- true
+
+check "service still running" service_alive
+finish
