@@ -20,6 +20,7 @@
 #include "rootfs.h"
 #include "session.h"
 #include "sys.h"
+#include "systemd.h"
 
 using nlohmann::json;
 using namespace wsl;
@@ -215,10 +216,25 @@ int instance_main() {
         send_quietly(kControl, {{"error", {{"code", e.code()}, {"message", e.what()}}}});
         return 1;
     }
+    if (wants_systemd(inst)) {
+        // systemd must be PID 1: this process becomes it, and a child carries on as init's
+        // helper (sessions, the control socket).
+        pid_t helper = ::fork();
+        if (helper > 0) {
+            std::string why = exec_systemd(inst);
+            send_quietly(kControl, {{"error", {{"code", "WSL_E_INIT_FAILED"}, {"message", why}}}});
+            return 1;
+        }
+        for (auto& w : wait_for_systemd(inst))
+            warnings.push_back(std::move(w));
+    }
     send_quietly(kControl, {{"ready", true}, {"warnings", warnings}});
     if (!inst.conf.boot_command.empty())
         start_boot_command(inst, inst.conf.boot_command);
-    return serve(inst, sigfd);
+    int rc = serve(inst, sigfd);
+    if (::getpid() != 1) // the helper of systemd: without a service, the distro goes too
+        ::kill(1, SIGRTMIN + 14);
+    return rc;
 }
 
 } // namespace

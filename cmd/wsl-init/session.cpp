@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -133,15 +134,6 @@ std::string working_dir(const Instance& inst, const nlohmann::json& req, const s
     _exit(e == ENOENT ? 127 : 126);
 }
 
-// Moves the calling (forked) process into the distro's own namespaces.
-void enter_inner(const Instance& inst) {
-    if (::setns(inst.user_ns.get(), CLONE_NEWUSER) != 0 ||
-        ::setns(inst.mnt_ns.get(), CLONE_NEWNS) != 0 ||
-        ::setns(inst.uts_ns.get(), CLONE_NEWUTS) != 0 ||
-        ::setns(inst.ipc_ns.get(), CLONE_NEWIPC) != 0)
-        _exit(126);
-}
-
 void reset_signals() {
     sigset_t none;
     sigemptyset(&none);
@@ -151,6 +143,16 @@ void reset_signals() {
 }
 
 } // namespace
+
+void enter_namespaces(const Instance& inst) {
+    const std::pair<int, int> order[] = {{inst.user_ns.get(), CLONE_NEWUSER},
+                                         {inst.mnt_ns.get(), CLONE_NEWNS},
+                                         {inst.uts_ns.get(), CLONE_NEWUTS},
+                                         {inst.ipc_ns.get(), CLONE_NEWIPC}};
+    for (auto [fd, type] : order)
+        if (::setns(fd, type) != 0)
+            die("cannot enter the distribution's namespace", std::to_string(type));
+}
 
 void make_inner_namespaces(Instance& inst) {
     int sync[2];
@@ -262,14 +264,14 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         fail_errno("WSL_E_INIT_FAILED", "fork");
     if (pid == 0) {
         reset_signals();
-        enter_inner(inst);
         ::setsid();
         if (want_pty)
             ::ioctl(slave.get(), TIOCSCTTY, 0);
         for (int i = 0; i < 3; ++i)
             if (::dup2(tty[i] ? slave.get() : fds[1 + i].get(), i) < 0)
                 _exit(126);
-        ::syscall(SYS_close_range, 3, ~0U, 0);
+        ::syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+        enter_namespaces(inst);
         if (::setgroups(groups.size(), groups.data()) != 0 ||
             ::setresgid(user.gid, user.gid, user.gid) != 0 ||
             ::setresuid(user.uid, user.uid, user.uid) != 0)
@@ -297,7 +299,7 @@ pid_t start_boot_command(const Instance& inst, const std::string& command) {
     pid_t pid = ::fork();
     if (pid == 0) {
         reset_signals();
-        enter_inner(inst);
+        enter_namespaces(inst);
         ::setsid();
         int null = ::open("/dev/null", O_RDWR);
         for (int i = 0; i < 3; ++i)

@@ -21,8 +21,10 @@ struct Instance {
     UniqueFd user_ns, mnt_ns, uts_ns, ipc_ns;
 };
 
-// Creates inst.user_ns and inst.mnt_ns (after every mount is in place).
+// Creates the distro's namespaces (after every mount is in place).
 void make_inner_namespaces(Instance& inst);
+// In a forked child: moves into them; exits the child if that fails.
+void enter_namespaces(const Instance& inst);
 
 // Starts the process a session request describes. fds: the session socket, then the
 // client's stdin, stdout and stderr. With a tty, a pty is made here and its master is sent

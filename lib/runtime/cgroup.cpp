@@ -1,5 +1,6 @@
 #include "runtime/cgroup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,7 +63,7 @@ bool write_text(const std::string& path, const std::string& text) {
 
 } // namespace
 
-Cgroup Cgroup::create(const std::string& name, const CgroupLimits& limits,
+Cgroup Cgroup::create(const std::string& name, const CgroupLimits& limits, uid_t owner, gid_t group,
                       std::vector<std::string>& warnings) {
     Cgroup cg;
     bool memory_set = !limits.memory, pids_set = !limits.processes;
@@ -78,6 +79,11 @@ Cgroup Cgroup::create(const std::string& name, const CgroupLimits& limits,
         if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
             continue;
         cg.dirs_.push_back(dir);
+        if (h.v2)
+            for (const char* f :
+                 {"", "/cgroup.procs", "/cgroup.threads", "/cgroup.subtree_control"})
+                if (::chown((dir + f).c_str(), owner, group) != 0) {
+                }
         if (limits.memory && h.memory && !memory_set)
             memory_set = write_text(dir + (h.v2 ? "/memory.max" : "/memory.limit_in_bytes"),
                                     std::to_string(*limits.memory));
@@ -98,9 +104,27 @@ void Cgroup::add(pid_t pid) const {
         write_text(d + "/cgroup.procs", std::to_string(pid));
 }
 
+namespace {
+// Children first: a systemd inside leaves its own cgroups below ours.
+void remove_cgroup(const std::string& dir, int depth) {
+    if (depth < 16)
+        if (DIR* d = ::opendir(dir.c_str())) {
+            std::vector<std::string> subdirs;
+            while (dirent* e = ::readdir(d))
+                if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") != 0 &&
+                    std::strcmp(e->d_name, "..") != 0)
+                    subdirs.push_back(dir + "/" + e->d_name);
+            ::closedir(d);
+            for (const auto& s : subdirs)
+                remove_cgroup(s, depth + 1);
+        }
+    ::rmdir(dir.c_str());
+}
+} // namespace
+
 Cgroup::~Cgroup() {
     for (const auto& d : dirs_)
-        ::rmdir(d.c_str());
+        remove_cgroup(d, 0);
 }
 
 } // namespace wsl::runtime

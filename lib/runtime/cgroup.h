@@ -28,8 +28,10 @@ public:
     ~Cgroup();
 
     // Creates "wsl/<name>" in each hierarchy and applies limits; warnings collects what failed.
-    static Cgroup create(const std::string& name, const CgroupLimits& limits,
-                         std::vector<std::string>& warnings);
+    // The cgroup2 directory is delegated to owner (the distro's root), so a systemd inside
+    // may manage its own subtree.
+    static Cgroup create(const std::string& name, const CgroupLimits& limits, uid_t owner,
+                         gid_t group, std::vector<std::string>& warnings);
     void add(pid_t pid) const;
     const std::vector<std::string>& dirs() const { return dirs_; }
 

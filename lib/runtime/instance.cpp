@@ -32,7 +32,8 @@ std::shared_ptr<Instance> Instance::start(InstanceSpec spec, std::vector<std::st
     std::shared_ptr<Instance> inst(new Instance());
     inst->guid_ = spec.guid;
     inst->name_ = spec.name;
-    inst->cgroup_ = Cgroup::create(spec.cgroup_name, spec.limits, warnings);
+    inst->cgroup_ = Cgroup::create(spec.cgroup_name, spec.limits, spec.map.host_uid(0),
+                                   spec.map.host_gid(0), warnings);
 
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
