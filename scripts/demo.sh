@@ -23,15 +23,12 @@ step wsl -l -v
 "$wsl" -l -v
 
 step wsl -d Debian -- cat /etc/os-release
-if ! "$wsl" -d Debian -- cat /etc/os-release; then
-    echo "demo: running commands inside a distro (the version 1 runtime) is not built yet;" \
-        "the error above is expected until then."
-fi
+"$wsl" -d Debian -- cat /etc/os-release
 
-# Success means the import and the listing worked.
-if "$wsl" -l -q | tr -d '\r' | grep -qx Debian; then
-    printf '\ndemo: OK (Debian is imported and listed; remove it with: %s --unregister Debian)\n' "$wsl"
-else
-    echo "demo: FAILED: Debian is not in 'wsl -l -q'" >&2
-    exit 1
-fi
+step "wsl -d Debian -u root -- 'echo hello from \$(hostname) as \$(id -un), pid \$\$'"
+"$wsl" -d Debian -u root -- 'echo hello from $(hostname) as $(id -un), pid $$'
+
+step wsl -l -v
+"$wsl" -l -v
+
+printf '\ndemo: OK. Try: %s -d Debian   (a shell; stop it with %s --terminate Debian)\n' "$wsl" "$wsl"

@@ -109,9 +109,9 @@ public:
     int run() {
         for (;;) {
             std::vector<pollfd> p = {{sock_.get(), POLLIN, 0}, {g_signal_pipe_read, POLLIN, 0}};
-            if (master_)
+            if (master_ && !master_done_)
                 p.push_back({master_.get(), POLLIN, 0});
-            if (master_ && tty_[0] && !stdin_done_)
+            if (master_ && !master_done_ && tty_[0] && !stdin_done_)
                 p.push_back({STDIN_FILENO, POLLIN, 0});
             if (::poll(p.data(), p.size(), -1) < 0) {
                 if (errno == EINTR)
@@ -119,9 +119,12 @@ public:
                 fail_errno("E_UNEXPECTED", "poll");
             }
             if (p[1].revents)
-                on_signals();
-            if (master_ && p[2].revents && !pump(master_.get(), out_))
-                master_.reset();
+                if (auto code = on_signals())
+                    return *code;
+            // Every slave closed: stop reading, but keep the master open, since closing it
+            // would hang up a process that still runs.
+            if (master_ && !master_done_ && p[2].revents && !pump(master_.get(), out_))
+                master_done_ = true;
             if (p.size() > 3 && p[3].revents) {
                 char buf[4096];
                 ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
@@ -168,7 +171,7 @@ private:
         }
         if (b.contains("exit") || b.contains("signal")) {
             // The process wrote its last output before exiting: take what the pty still holds.
-            if (master_) {
+            if (master_ && !master_done_) {
                 pollfd p{master_.get(), POLLIN, 0};
                 while (::poll(&p, 1, 0) == 1 && pump(master_.get(), out_)) {
                 }
@@ -188,7 +191,9 @@ private:
             ::ioctl(master_.get(), TIOCSWINSZ, &ws);
     }
 
-    void on_signals() {
+    // SIGWINCH resizes; other signals go to the session. SIGTERM and SIGHUP also end this
+    // client (128+N), which hangs the session up, as killing a terminal would.
+    std::optional<int> on_signals() {
         unsigned char sigs[64];
         ssize_t n = ::read(g_signal_pipe_read, sigs, sizeof sigs);
         for (ssize_t i = 0; i < n; ++i) {
@@ -201,13 +206,19 @@ private:
                 protocol::send(sock_.get(), {{"signal", sig}});
             } catch (const WslError&) {
             }
+            if (sig == SIGTERM || sig == SIGHUP) {
+                restore_terminal();
+                return 128 + sig;
+            }
         }
+        return std::nullopt;
     }
 
     UniqueFd sock_, master_;
     std::array<bool, 3> tty_;
     int out_;
     bool stdin_done_ = false;
+    bool master_done_ = false;
 };
 
 } // namespace

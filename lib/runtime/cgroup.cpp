@@ -122,6 +122,11 @@ void remove_cgroup(const std::string& dir, int depth) {
 }
 } // namespace
 
+void Cgroup::remove(const std::string& name) {
+    for (const auto& h : hierarchies())
+        remove_cgroup(h.mount + "/wsl/" + name, 0);
+}
+
 Cgroup::~Cgroup() {
     for (const auto& d : dirs_)
         remove_cgroup(d, 0);

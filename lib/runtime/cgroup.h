@@ -33,6 +33,8 @@ public:
     static Cgroup create(const std::string& name, const CgroupLimits& limits, uid_t owner,
                          gid_t group, std::vector<std::string>& warnings);
     void add(pid_t pid) const;
+    // Removes "wsl/<name>" (left by a service that died) wherever it is empty of processes.
+    static void remove(const std::string& name);
     const std::vector<std::string>& dirs() const { return dirs_; }
 
 private:

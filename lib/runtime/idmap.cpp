@@ -125,4 +125,30 @@ IdMap IdAllocator::map_for(uid_t uid) {
     return known_[uid] = m;
 }
 
+bool IdAllocator::is_distro_id(uid_t uid) {
+    if (uid >= kReservedStart)
+        return true;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [owner, m] : known_)
+            if (uid >= m.base && uid - m.base < kRangeSize)
+                return true;
+    }
+    std::istringstream lines(read_text(subuid_));
+    std::string line;
+    while (std::getline(lines, line)) {
+        size_t a = line.find(':'), b = line.rfind(':');
+        if (a == std::string::npos || a == b)
+            continue;
+        try {
+            unsigned long start = std::stoul(line.substr(a + 1, b - a - 1));
+            unsigned long count = std::stoul(line.substr(b + 1));
+            if (uid >= start && uid - start < count)
+                return true;
+        } catch (const std::exception&) {
+        }
+    }
+    return false;
+}
+
 } // namespace wsl::runtime

@@ -32,6 +32,9 @@ public:
     IdAllocator(std::filesystem::path state_file, std::filesystem::path subuid,
                 std::filesystem::path subgid);
     IdMap map_for(uid_t uid);
+    // True for an id that belongs to some user's distros (a subordinate or reserved id):
+    // such a caller is a process inside a distro, not a user of this host.
+    bool is_distro_id(uid_t uid);
 
 private:
     std::filesystem::path state_file_, subuid_, subgid_;

@@ -200,7 +200,11 @@ void Service::kill_leftovers() {
                 log(fmt::format("killing distro '{}' of uid {} left by the previous service",
                                 rec.value("guid", std::string()), rec.value("uid", 0)));
                 ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+                pollfd p{pidfd.get(), POLLIN, 0};
+                ::poll(&p, 1, 5000);
             }
+            runtime::Cgroup::remove(
+                fmt::format("{}-{}", rec.value("uid", 0u), rec.value("guid", std::string("x"))));
         } catch (const std::exception&) {
         }
         fs::remove(entry.path(), ec);

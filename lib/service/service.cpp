@@ -128,6 +128,10 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
     if (!body.contains("op") || !body["op"].is_string())
         fail("WSL_E_PROTOCOL", "Invalid message: no operation.");
     const std::string op = body["op"];
+    if (c.uid != 0 && ids_.is_distro_id(c.uid))
+        fail("WSL_E_ACCESS_DENIED",
+             "The wsl service serves the host's users; this process runs as an id of a "
+             "distribution.");
     User& u = user(c.uid);
     try {
         if (op == "list") {

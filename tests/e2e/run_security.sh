@@ -365,7 +365,7 @@ if [[ -n $INIT_PID ]]; then
 fi
 
 # The distro's root reaching the service's socket through /mnt/host (possible here: the test
-# socket is on the root file system) is another host user, not A.
+# socket is on the root file system) is refused: its uid belongs to a distro, not a user.
 LOADER=$(readlink -f /lib64/ld-linux-x86-64.so.2 2>/dev/null)
 if [[ -x $LOADER && $SOCK == /var/* ]]; then
     libpath=$(ldd "$USER_WSL_BIN" | awk '$3 ~ /^\// {print $3}' | xargs -r -n1 readlink -f |
@@ -375,7 +375,9 @@ if [[ -x $LOADER && $SOCK == /var/* ]]; then
     dsh $UA X root "$HOSTWSL -l -q"
     assert_no_match "A's distro root talking to the service does not see A's distros" "$OUT" "^X$"
     dsh $UA X root "$HOSTWSL --terminate X"
-    assert_contains "  ...nor can it terminate A's X" "$OUT$ERR" "$NOTFOUND"
+    assert_contains "  ...nor can it terminate A's X" "$OUT$ERR" "WSL_E_ACCESS_DENIED"
+    dsh $UA X root "$HOSTWSL -l"
+    assert_contains "  ...the service refuses it outright" "$OUT$ERR" "WSL_E_ACCESS_DENIED"
     dsh $UA X 1000 "$HOSTWSL -l -q"
     assert_eq "A's uid 1000 is A for the service" X "$OUT"
     run uwsl $UA -l -v
