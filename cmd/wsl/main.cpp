@@ -1,5 +1,4 @@
 // wsl: the command line, in wsl.exe's grammar. Talks to wslservice over its socket.
-#include <clocale>
 #include <fmt/format.h>
 
 #include "args.h"
@@ -8,7 +7,6 @@
 #include "render.h"
 
 int main(int argc, char** argv) {
-    std::setlocale(LC_ALL, "C.UTF-8");
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         return wsl::cli::run(wsl::cli::parse(args));

@@ -47,6 +47,7 @@ cat >"$T/outer.sh" <<EOF
 export WSL_SERVICE_SOCKET='$WSL_SERVICE_SOCKET'
 export WSL_BIN='$WSL_BIN'
 export T='$T'
+cd /   # a short prompt in the distro (its cwd is /mnt/host + this one)
 export PS1='O> '
 unset HISTFILE PROMPT_COMMAND
 EOF
@@ -58,8 +59,11 @@ tm set-option -g remain-on-exit off >/dev/null
 tm resize-window -t main -x "$COLS" -y "$ROWS" >/dev/null 2>&1
 TMUX_PID=$(tm display-message -p '#{pid}')
 
-# screen: the pane's visible text, wrapped lines joined.
-screen() { tm capture-pane -p -J -t "$PANE"; }
+# screen: the pane's visible text, one screen row a line (wrapped lines are not joined: a
+# command filling a row exactly would otherwise join its output).
+screen() { tm capture-pane -p -t "$PANE"; }
+# screen_trimmed: the screen without its trailing empty lines, for failure reports.
+screen_trimmed() { screen | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
 screen_has() { grep -Eq -- "$1" <<<"$(screen)"; }
 # type_line TEXT: types TEXT literally and presses Enter.
 type_line() { tm send-keys -t "$PANE" -l -- "$1" && tm send-keys -t "$PANE" Enter; }
@@ -78,7 +82,7 @@ see() {
         ok "$1"
         return 0
     fi
-    not_ok "$1" "expected a line matching: $2" "screen:" "$(screen | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}')"
+    not_ok "$1" "expected a line matching: $2" "screen:" "$(screen_trimmed)"
     return 1
 }
 
@@ -118,7 +122,7 @@ proc_in_state() {
 
 # The outer shell: its prompt and the settings the terminal must get back after every session.
 type_line ". '$T/outer.sh'"
-see "the outer bash in the tmux pane is ready" '^O> $' || die "no outer shell prompt"
+see "the outer bash in the tmux pane is ready" '^O> ?$' || die "no outer shell prompt"
 type_line "stty -g >'$T/stty.before'"
 wait_until 5 test -s "$T/stty.before" || die "stty -g in the outer shell wrote nothing"
 note "terminal settings: $(cat "$T/stty.before")"
@@ -149,22 +153,35 @@ cooked_mode_works() {
         see "$1: typed text is echoed" "^ab$2c\$"
 }
 
-# login_shell N: runs `wsl -d Deb` (the default user's login shell) from the outer shell, which
-# prints OUT0=<status> when it ends; waits for Debian's prompt, sets PS1='D> ', checks it runs.
+# login_shell N DESC: runs `wsl -d Deb` (the default user's login shell) from the outer shell,
+# which prints OUT0=<status> when it ends; waits for Debian's prompt, sets PS1='D> ' and checks
+# that commands run inside the distro. The rest of the test depends on it: fatal when it fails.
 login_shell() {
     clear_screen
     type_line "\"\$WSL_BIN\" -d Deb; echo OUT\$((0))=\$?"
-    wait_until 10 has_client
-    wait_until 15 screen_has '# $'
-    type_line "unset HISTFILE; export PS1='D> '; echo IN\$(($1))"
-    see "$2 starts and takes commands (wsl -d Deb)" "^IN$1\$" 15
+    wait_until 10 has_client && wait_until 15 screen_has '# ?$' && has_client ||
+        die "$2: wsl -d Deb shows Debian's root prompt" "$(screen)"
+    type_line "unset HISTFILE; export PS1='D> '; echo IN\$(($1))=\$WSL_DISTRO_NAME"
+    see "$2 starts and takes commands (wsl -d Deb)" "^IN$1=Deb\$" 15 || die "no login shell"
+}
+
+# outcome DESC STATUS [TIMEOUT]: the outer shell printed OUT0=STATUS after wsl ended.
+outcome() {
+    wait_until "${3:-10}" screen_has 'OUT0=[0-9]+$'
+    local got
+    got=$(grep -Eo 'OUT0=[0-9]+$' <<<"$(screen)" | tail -n 1)
+    if [[ $got == "OUT0=$2" ]]; then
+        ok "$1"
+        return 0
+    fi
+    not_ok "$1" "expected: OUT0=$2 in the outer shell" "screen:" "$(screen_trimmed)"
+    return 1
 }
 
 # ---------------------------------------------------------------------------------------
 # 1. a login shell on a pty of its own, with the terminal's size
 
-login_shell 1 "an interactive login shell" ||
-    die "no login shell prompt" "$(tail -n 20 "$SERVICE_LOG")"
+login_shell 1 "an interactive login shell"
 type_line 'echo READY-$((6*7))'
 see "  ...runs them: echo READY-\$((6*7)) prints READY-42" '^READY-42$'
 type_line 'echo TTY$((1))=$(tty) LOGIN$((1))=$(shopt -q login_shell && echo yes)'
@@ -198,7 +215,7 @@ type_line 'sleep 100'
 wait_until 10 has_session_proc "sleep 100"
 t1=$SECONDS
 keys C-c
-see "Ctrl-C interrupts a foreground sleep 100: the prompt comes back" '^D> $' 5
+see "Ctrl-C interrupts a foreground sleep 100: the prompt comes back" '^D> ?$' 5
 type_line 'echo RC$((1))=$?'
 see "  ...and \$? is 130" '^RC1=130$'
 assert_eq "  ...within 3 s" 1 "$((SECONDS - t1 <= 3))"
@@ -215,7 +232,7 @@ type_line 'sleep 101'
 wait_until 10 has_session_proc "sleep 101"
 keys C-z
 see "Ctrl-Z stops a foreground sleep 101: bash reports it Stopped" 'Stopped +sleep 101'
-see "  ...and prompts again" '^D> $' 5
+see "  ...and prompts again" '^D> ?$' 5
 type_line 'jobs'
 see "  ...jobs lists it as job 1" '^\[1\]\+ +Stopped +sleep 101$'
 check "  ...the process is stopped (state T)" wait_until 5 proc_in_state "sleep 101" T
@@ -223,7 +240,7 @@ type_line 'fg'
 see "  ...fg resumes it in the foreground" '^sleep 101$'
 wait_until 5 proc_in_state "sleep 101" S
 keys C-c
-see "  ...and Ctrl-C then ends it" '^D> $' 5
+see "  ...and Ctrl-C then ends it" '^D> ?$' 5
 type_line 'echo RC$((2))=$?'
 see "  ...with status 130" '^RC2=130$'
 check "  ...the process is gone" wait_until 5 not has_session_proc "sleep 101"
@@ -262,14 +279,14 @@ assert_eq "tput cup 10 20 puts MARK42 at row 10, column 20" "$(printf '%20sMARK4
 assert_eq "  ...and tput cup 3 5 puts CORNER1 at row 3, column 5" "$(printf '%5sCORNER1' '')" \
     "$(sed -n 4p <<<"$shot")"
 assert_eq "  ...tput clear wiped the rest (row 0 is empty)" "" "$(sed -n 1p <<<"$shot")"
-see "  ...and the prompt comes back" '^D> $' 5
+see "  ...and the prompt comes back" '^D> ?$' 5
 
 # ---------------------------------------------------------------------------------------
 # 5. exit status of the login shell, and the terminal afterwards
 
 clear_screen
 type_line 'exit 5'
-see "exit 5 in the login shell: wsl exits 5 in the outer shell" 'OUT0=5$'
+outcome "exit 5 in the login shell: wsl exits 5 in the outer shell" 5
 check "  ...and the client process is gone" wait_until 5 not has_client
 settings_restored "terminal settings restored after a normal exit" 1
 cooked_mode_works "cooked mode after a normal exit" 1
@@ -283,7 +300,7 @@ type_line 'sleep 4241'
 wait_until 10 has_session_proc "sleep 4241"
 expect_ok "wsl --terminate Deb from outside while the session runs" wsl --terminate Deb
 see "  ...the client says the distribution stopped" 'wsl: The distribution stopped while the command ran\.$'
-see "  ...and exits 255" 'OUT0=255$'
+outcome "  ...and exits 255" 255
 check "  ...the sleep is gone" wait_until 5 not has_session_proc "sleep 4241"
 settings_restored "terminal settings restored after --terminate" 2
 cooked_mode_works "cooked mode after --terminate" 2
@@ -295,7 +312,7 @@ wait_until 15 has_session_proc "sleep 4242" || not_ok "sleep 4242 started in the
 cpid=$(client_pid)
 if [[ -n $cpid ]]; then
     kill -TERM "$cpid"
-    see "kill -TERM of the client running 'sleep 4242': it exits 143" 'OUT0=143$'
+    outcome "kill -TERM of the client running 'sleep 4242': it exits 143" 143
     check "  ...and the session's sleep is gone (SIGTERM forwarded)" wait_until 5 not has_session_proc "sleep 4242"
 else
     not_ok "the wsl client of 'sleep 4242' is a child of the outer shell"
@@ -310,7 +327,7 @@ wait_until 10 has_session_proc "sleep 4244"
 cpid=$(client_pid)
 if [[ -n $cpid ]]; then
     kill -TERM "$cpid"
-    see "kill -TERM of the client of an interactive shell: it exits 143" 'OUT0=143$' 5
+    outcome "kill -TERM of the client of an interactive shell: it exits 143" 143 5
     check "  ...and the shell's foreground sleep is gone" wait_until 5 not has_session_proc "sleep 4244"
 else
     not_ok "the wsl client of the login shell is a child of the outer shell"
@@ -333,7 +350,7 @@ wait_until 10 has_session_proc "sleep 4247"
 cpid=$(client_pid)
 if [[ -n $cpid ]]; then
     kill -HUP "$cpid"
-    see "kill -HUP of the client of an interactive shell: it exits 129" 'OUT0=129$'
+    outcome "kill -HUP of the client of an interactive shell: it exits 129" 129
     check "  ...and the shell's foreground sleep is gone" wait_until 5 not has_session_proc "sleep 4247"
 else
     not_ok "the wsl client of the login shell is a child of the outer shell"
@@ -347,7 +364,7 @@ wait_until 15 has_session_proc "sleep 4245" || not_ok "sleep 4245 started in the
 spid=$(session_pids "sleep 4245")
 if [[ -n $spid ]]; then
     kill -KILL $spid
-    see "kill -9 of the session's sleep from the host: wsl exits 137" 'OUT0=137$'
+    outcome "kill -9 of the session's sleep from the host: wsl exits 137" 137
 else
     not_ok "found sleep 4245 under the service"
 fi
@@ -359,7 +376,7 @@ login_shell 6 "a login shell for SIGKILL"
 spid=$(session_pids "-bash")
 if [[ -n $spid ]]; then
     kill -KILL $spid
-    see "kill -9 of the login shell from the host: wsl exits 137" 'OUT0=137$'
+    outcome "kill -9 of the login shell from the host: wsl exits 137" 137
 else
     not_ok "found the login shell (-bash) under the service"
 fi
@@ -379,7 +396,7 @@ wait_until 5 two_abc
 n=$(screen | grep -cx abc)
 assert_eq "wsl -- cat on the terminal: abc is echoed by the pty and printed back by cat" 2 "$n"
 keys C-d
-see "  ...Ctrl-D ends it with status 0" 'OUT0=0$'
+outcome "  ...Ctrl-D ends it with status 0" 0
 settings_restored "terminal settings restored after cat" 7
 
 # A session whose processes close every descriptor of the terminal some time before the last
@@ -387,7 +404,7 @@ settings_restored "terminal settings restored after cat" 7
 # command's, not a hang-up's.
 clear_screen
 type_line "\"\$WSL_BIN\" -d Deb -- 'exec <&- >&- 2>&-; sleep 1; exit 3'; echo OUT\$((0))=\$?"
-see "a command that closes stdin/stdout/stderr, then exits 3 a second later: wsl exits 3" 'OUT0=3$' 15
+outcome "a command that closes stdin/stdout/stderr, then exits 3 a second later: wsl exits 3" 3 15
 
 # ---------------------------------------------------------------------------------------
 # 8. stdout on the terminal, stdin a pipe
@@ -397,7 +414,7 @@ type_line "echo piped\$((1)) | \"\$WSL_BIN\" -d Deb -- 'cat; test -t 0 || echo S
 see "stdin a pipe, stdout the terminal: cat prints what was piped" '^piped1$' 15
 see "  ...stdin inside is not a terminal" '^STDIN2=pipe$'
 see "  ...stdout inside is a terminal" '^STDOUT2=tty$'
-see "  ...exit 0" 'OUT0=0$'
+outcome "  ...exit 0" 0
 settings_restored "terminal settings untouched when stdin is a pipe" 8
 
 # ---------------------------------------------------------------------------------------
