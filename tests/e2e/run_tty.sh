@@ -220,7 +220,11 @@ type_line 'echo RC$((1))=$?'
 see "  ...and \$? is 130" '^RC1=130$'
 assert_eq "  ...within 3 s" 1 "$((SECONDS - t1 <= 3))"
 check "  ...and the sleep is gone" wait_until 5 not has_session_proc "sleep 100"
+clear_screen
 keys C-c
+# readline drops the line and prompts anew: what is typed before that could be dropped too.
+two_prompts() { (($(grep -Ec '^D> ?(\^C)?$' <<<"$(screen)") >= 2)); }
+wait_until 5 two_prompts
 type_line 'echo ALIVE$((1))'
 see "Ctrl-C at the prompt leaves the shell running" '^ALIVE1$'
 
@@ -250,6 +254,7 @@ type_line 'sleep 102'
 wait_until 10 has_session_proc "sleep 102"
 keys C-z
 see "a second stopped job (sleep 102)" 'Stopped +sleep 102'
+wait_until 5 screen_has '^D> ?$'
 type_line 'sleep 103 &'
 wait_until 10 has_session_proc "sleep 103"
 type_line 'jobs; echo JOBS$((3))=$(jobs -p | wc -l)'
