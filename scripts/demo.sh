@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 [[ $EUID -eq 0 ]] || { echo "demo: run as root (sudo scripts/demo.sh)" >&2; exit 1; }
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DWSL_WERROR=ON
-cmake --build build
+cmake --build build --target wsl wslservice wsl-init
 tarball=$(scripts/debian-rootfs.sh)
 wsl=build/wsl
 
