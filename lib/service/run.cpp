@@ -78,7 +78,8 @@ std::shared_ptr<runtime::Instance> Service::ensure_running(User& u, const regist
             return it->second;
         u.running.erase(it); // its monitor reaps it
     }
-    if (!init_exe_)
+    UniqueFd init_exe(init_path_.empty() ? -1 : ::open(init_path_.c_str(), O_PATH | O_CLOEXEC));
+    if (!init_exe)
         fail("WSL_E_INSTANCE_START",
              "wsl-init was not found next to wslservice or in " WSL_LIBEXEC_DIR ".");
     if (d.version != 1)
@@ -87,7 +88,7 @@ std::shared_ptr<runtime::Instance> Service::ensure_running(User& u, const regist
     spec.name = d.name;
     spec.guid = d.guid;
     spec.map = ids_.map_for(u.uid);
-    spec.init_exe = init_exe_.get();
+    spec.init_exe = init_exe.get();
     Base base = open_base(d, u.uid, true);
     if (base.by_service) {
         spec.rootfs.reset(

@@ -19,8 +19,7 @@ using nlohmann::json;
 Service::Service(fs::path state_dir, std::string self_exe)
     : state_dir_(std::move(state_dir)), workers_(std::move(self_exe)),
       ids_(state_dir_ / "idmaps.json", "/etc/subuid", "/etc/subgid") {
-    if (auto init = find_init(workers_.self_exe()); !init.empty())
-        init_exe_.reset(::open(init.c_str(), O_PATH | O_CLOEXEC));
+    init_path_ = find_init(workers_.self_exe());
     fs::create_directories(state_dir_ / "users");
     ::chmod(state_dir_.c_str(), 0755);
     ::chmod((state_dir_ / "users").c_str(), 0755);

@@ -123,7 +123,7 @@ private:
     std::filesystem::path state_dir_;
     Workers workers_;
     runtime::IdAllocator ids_;
-    UniqueFd init_exe_;
+    std::filesystem::path init_path_; // opened at each start: a rebuilt wsl-init is used at once
     std::mutex users_mutex_;
     std::map<uid_t, std::unique_ptr<User>> users_;
 };
