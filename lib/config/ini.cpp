@@ -31,14 +31,6 @@ std::string lowered(std::string_view s) {
     return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_lower(a[i]) != to_lower(b[i]))
-            return false;
-    return true;
-}
 
 std::string_view trim_left(std::string_view s) {
     while (!s.empty() && is_space(s.front()))
@@ -262,6 +254,15 @@ std::optional<unsigned long long> parse_size(std::string_view v) {
     if (number > (std::numeric_limits<unsigned long long>::max() >> shift))
         return std::nullopt;
     return number << shift;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (to_lower(a[i]) != to_lower(b[i]))
+            return false;
+    return true;
 }
 
 } // namespace wsl::config

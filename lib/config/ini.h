@@ -26,6 +26,9 @@ struct IniFile {
 // are skipped; this never throws on bad input.
 IniFile parse_ini(std::string_view text, std::string_view file_name);
 
+// ASCII case-insensitive equality (section and key names).
+bool iequals(std::string_view a, std::string_view b);
+
 // true/false, 1/0, yes/no, on/off (case-insensitive).
 std::optional<bool> parse_bool(std::string_view v);
 // Optional sign and decimal digits, the whole string; nullopt on overflow.

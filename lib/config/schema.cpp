@@ -3,19 +3,6 @@
 namespace wsl::config {
 namespace {
 
-char to_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_lower(a[i]) != to_lower(b[i]))
-            return false;
-    return true;
-}
-
 bool matches(std::string_view spec, const Entry& e) {
     auto dot = spec.find('.');
     if (dot == std::string_view::npos)
@@ -81,7 +68,9 @@ KeySpec bool_key(std::string_view name, bool& target) {
             }};
 }
 
-KeySpec int_key(std::string_view name, long long& target, long long min, long long max) {
+namespace {
+template <typename Target> KeySpec ranged_int(std::string_view name, Target& target, long long min,
+                                              long long max) {
     return {name, KeyType::Int, [&target, min, max](const Value& v) {
                 long long i = std::get<long long>(v);
                 if (i < min || i > max)
@@ -90,16 +79,15 @@ KeySpec int_key(std::string_view name, long long& target, long long min, long lo
                 return true;
             }};
 }
+} // namespace
+
+KeySpec int_key(std::string_view name, long long& target, long long min, long long max) {
+    return ranged_int(name, target, min, max);
+}
 
 KeySpec int_key(std::string_view name, std::optional<long long>& target, long long min,
                 long long max) {
-    return {name, KeyType::Int, [&target, min, max](const Value& v) {
-                long long i = std::get<long long>(v);
-                if (i < min || i > max)
-                    return false;
-                target = i;
-                return true;
-            }};
+    return ranged_int(name, target, min, max);
 }
 
 KeySpec size_key(std::string_view name, std::optional<unsigned long long>& target,
@@ -122,6 +110,13 @@ KeySpec string_key(std::string_view name, std::string& target) {
 
 KeySpec ignored_key(std::string_view name) {
     return {name, KeyType::Ignored, {}};
+}
+
+void parse_with_schema(std::string_view text, std::string_view file_name,
+                       std::span<const KeySpec> keys, std::vector<std::string>& warnings) {
+    IniFile ini = parse_ini(text, file_name);
+    warnings = std::move(ini.warnings);
+    apply_schema(ini, keys, file_name, warnings);
 }
 
 } // namespace wsl::config

@@ -36,6 +36,10 @@ struct KeySpec {
 void apply_schema(const IniFile& ini, std::span<const KeySpec> keys, std::string_view file_name,
                   std::vector<std::string>& warnings);
 
+// parse_ini + apply_schema: the syntax warnings, then the key and value warnings.
+void parse_with_schema(std::string_view text, std::string_view file_name,
+                       std::span<const KeySpec> keys, std::vector<std::string>& warnings);
+
 KeySpec bool_key(std::string_view name, bool& target);
 KeySpec int_key(std::string_view name, long long& target, long long min = LLONG_MIN,
                 long long max = LLONG_MAX);

@@ -32,8 +32,6 @@ bool valid_hostname(std::string_view v) {
 
 WslConf parse_wsl_conf(std::string_view text, std::string_view file_name) {
     WslConf c;
-    IniFile ini = parse_ini(text, file_name);
-    c.warnings = std::move(ini.warnings);
 
     const KeySpec keys[] = {
         bool_key("automount.enabled", c.automount_enabled),
@@ -65,7 +63,7 @@ WslConf parse_wsl_conf(std::string_view text, std::string_view file_name) {
         ignored_key("gpu.enabled"),
         ignored_key("time.useWindowsTimezone"),
     };
-    apply_schema(ini, keys, file_name, c.warnings);
+    parse_with_schema(text, file_name, keys, c.warnings);
     return c;
 }
 

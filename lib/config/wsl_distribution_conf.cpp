@@ -6,8 +6,6 @@ namespace wsl::config {
 
 DistributionConf parse_distribution_conf(std::string_view text, std::string_view file_name) {
     DistributionConf c;
-    IniFile ini = parse_ini(text, file_name);
-    c.warnings = std::move(ini.warnings);
 
     const KeySpec keys[] = {
         string_key("oobe.command", c.oobe_command),
@@ -19,7 +17,7 @@ DistributionConf parse_distribution_conf(std::string_view text, std::string_view
         ignored_key("windowsterminal.enabled"),
         string_key("windowsterminal.profileTemplate", c.windowsterminal_profile_template),
     };
-    apply_schema(ini, keys, file_name, c.warnings);
+    parse_with_schema(text, file_name, keys, c.warnings);
     return c;
 }
 

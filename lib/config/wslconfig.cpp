@@ -6,8 +6,6 @@ namespace wsl::config {
 
 WslConfig parse_wslconfig(std::string_view text, std::string_view file_name) {
     WslConfig c;
-    IniFile ini = parse_ini(text, file_name);
-    c.warnings = std::move(ini.warnings);
 
     const KeySpec keys[] = {
         int_key("general.instanceIdleTimeout", c.instance_idle_timeout_ms),
@@ -36,7 +34,7 @@ WslConfig parse_wslconfig(std::string_view text, std::string_view file_name) {
         ignored_key("wsl2.kernelModules"),
         ignored_key("experimental.*"),
     };
-    apply_schema(ini, keys, file_name, c.warnings);
+    parse_with_schema(text, file_name, keys, c.warnings);
     return c;
 }
 
