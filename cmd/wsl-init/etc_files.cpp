@@ -83,6 +83,18 @@ std::string resolv_text(std::string_view host_resolv) {
     return out;
 }
 
+std::string read_file(const char* path, size_t limit) {
+    std::string text;
+    UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd)
+        return text;
+    char buf[16384];
+    ssize_t n;
+    while (text.size() < limit && (n = ::read(fd.get(), buf, sizeof buf)) > 0)
+        text.append(buf, static_cast<size_t>(n));
+    return text;
+}
+
 void replace_file(const std::string& path, const std::string& text) {
     std::string tmp = path + ".wsl-new";
     ::unlink(tmp.c_str());

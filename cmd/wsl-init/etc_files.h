@@ -14,6 +14,10 @@ std::string hosts_text(const std::string& hostname, std::string_view host_hosts)
 // The distro's /etc/resolv.conf: the host's resolvers (same network namespace).
 std::string resolv_text(std::string_view host_resolv);
 
+// At most `limit` bytes of a file, or "" when it cannot be opened. The open does not block,
+// so a FIFO planted in the distro cannot stall init.
+std::string read_file(const char* path, size_t limit);
+
 // Replaces path (a symlink included) with a regular file holding text, atomically.
 void replace_file(const std::string& path, const std::string& text);
 

@@ -30,19 +30,6 @@ namespace {
 
 constexpr int kControl = 3;
 
-std::string read_file(const char* path) {
-    std::string text;
-    FILE* f = std::fopen(path, "re");
-    if (!f)
-        return text;
-    char buf[8192];
-    size_t n;
-    while (text.size() < (1u << 20) && (n = std::fread(buf, 1, sizeof buf, f)) > 0)
-        text.append(buf, n);
-    std::fclose(f);
-    return text;
-}
-
 void send_quietly(int sock, const json& body) {
     try {
         protocol::send(sock, body);
@@ -74,7 +61,7 @@ std::vector<std::string> set_up(Instance& inst, protocol::Message& start) {
             fail_errno("WSL_E_INIT_FAILED", "Cannot open the distribution's files at " + path);
     }
     enter_rootfs(std::move(rootfs), detached, host);
-    inst.conf = config::parse_wsl_conf(read_file("/etc/wsl.conf"));
+    inst.conf = config::parse_wsl_conf(read_file("/etc/wsl.conf", 1u << 20));
     std::vector<std::string> warnings = inst.conf.warnings;
     for (auto& w : mount_system(host, inst.conf))
         warnings.push_back(std::move(w));

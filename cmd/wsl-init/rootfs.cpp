@@ -47,18 +47,6 @@ std::string fd_path(int fd) {
     return "/proc/self/fd/" + std::to_string(fd);
 }
 
-std::string read_host_file(const char* path) {
-    UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    std::string text;
-    if (!fd)
-        return text;
-    char buf[8192];
-    ssize_t n;
-    while (text.size() < 65536 && (n = ::read(fd.get(), buf, sizeof buf)) > 0)
-        text.append(buf, static_cast<size_t>(n));
-    return text;
-}
-
 void mkdirs(const std::string& path, mode_t mode) {
     for (size_t i = 1; i <= path.size(); ++i)
         if (i == path.size() || path[i] == '/')
@@ -116,8 +104,8 @@ void enter_rootfs(UniqueFd rootfs, bool detached, HostView& host) {
     host.sys_tree = UniqueFd(
         check(open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE),
               "Cannot bind /sys"));
-    host.hosts = read_host_file("/etc/hosts");
-    host.resolv_conf = read_host_file("/etc/resolv.conf");
+    host.hosts = read_file("/etc/hosts", 65536);
+    host.resolv_conf = read_file("/etc/resolv.conf", 65536);
 
     // /proc first: the kernel only lets a user namespace mount proc while a full proc is
     // still visible, i.e. before the host's root is detached.

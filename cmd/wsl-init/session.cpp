@@ -19,6 +19,7 @@
 
 #include "base/error.h"
 #include "config/passwd.h"
+#include "etc_files.h"
 #include "protocol/frame.h"
 
 namespace wsl::init {
@@ -26,20 +27,9 @@ namespace wsl::init {
 namespace {
 
 constexpr gid_t kTtyGid = 5;
+constexpr size_t kMaxUserFile = 8u << 20;
 constexpr const char* kPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:"
                               "/usr/games:/usr/local/games";
-
-std::string read_small(const char* path) {
-    std::string text;
-    UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (!fd)
-        return text;
-    char buf[16384];
-    ssize_t n;
-    while (text.size() < (8u << 20) && (n = ::read(fd.get(), buf, sizeof buf)) > 0)
-        text.append(buf, static_cast<size_t>(n));
-    return text;
-}
 
 bool all_digits(const std::string& s) {
     return !s.empty() && s.size() < 10 && s.find_first_not_of("0123456789") == std::string::npos;
@@ -58,7 +48,7 @@ config::PasswdEntry bare_user(uid_t uid) {
 // Users are looked up in the distro's own files (this process is inside it); -u beats
 // [user] default in wsl.conf, which beats the uid stored at registration.
 config::PasswdEntry resolve_user(const Instance& inst, const nlohmann::json& req) {
-    std::string passwd = read_small("/etc/passwd");
+    std::string passwd = read_file("/etc/passwd", kMaxUserFile);
     std::string name = req.value("user", "");
     if (name.empty())
         name = inst.conf.user_default;
@@ -134,6 +124,8 @@ std::string working_dir(const Instance& inst, const nlohmann::json& req, const s
     _exit(e == ENOENT ? 127 : 126);
 }
 
+} // namespace
+
 void reset_signals() {
     sigset_t none;
     sigemptyset(&none);
@@ -141,8 +133,6 @@ void reset_signals() {
     for (int s = 1; s < NSIG; ++s)
         ::signal(s, SIG_DFL);
 }
-
-} // namespace
 
 void enter_namespaces(const Instance& inst) {
     const std::pair<int, int> order[] = {{inst.user_ns.get(), CLONE_NEWUSER},
@@ -178,7 +168,7 @@ void make_inner_namespaces(Instance& inst) {
     // Identity over init's own ids, extent by extent: the kernel wants each extent of the
     // inner map to fall inside one extent of the outer map.
     auto write_map = [&](const char* file) {
-        std::string outer = read_small((std::string("/proc/self/") + file).c_str()), map;
+        std::string outer = read_file((std::string("/proc/self/") + file).c_str(), 4096), map;
         std::istringstream lines(outer);
         unsigned long inside, outside, count;
         while (lines >> inside >> outside >> count)
@@ -209,7 +199,7 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         fail("WSL_E_PROTOCOL", "A session needs its socket and three standard streams.");
     config::PasswdEntry user = resolve_user(inst, req);
     std::vector<gid_t> groups =
-        config::supplementary_groups(read_small("/etc/group"), user.name, user.gid);
+        config::supplementary_groups(read_file("/etc/group", kMaxUserFile), user.name, user.gid);
     std::string shell = user.shell.empty() ? "/bin/sh" : user.shell;
     std::string exe;
     std::vector<std::string> args = command_line(req, shell, exe);

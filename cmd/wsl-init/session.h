@@ -25,6 +25,8 @@ struct Instance {
 void make_inner_namespaces(Instance& inst);
 // In a forked child: moves into them; exits the child if that fails.
 void enter_namespaces(const Instance& inst);
+// In a forked child about to exec: nothing blocked, every disposition at its default.
+void reset_signals();
 
 // Starts the process a session request describes. fds: the session socket, then the
 // client's stdin, stdout and stderr. With a tty, a pty is made here and its master is sent

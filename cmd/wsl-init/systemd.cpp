@@ -79,11 +79,7 @@ std::string exec_systemd(const Instance& inst) {
     if (::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                 nullptr) != 0)
         return std::string("Cannot mount cgroup2 for systemd: ") + std::strerror(errno);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int s = 1; s < NSIG; ++s)
-        ::signal(s, SIG_DFL);
+    reset_signals();
     int null = ::open("/dev/console", O_RDWR);
     for (int i = 0; i < 3; ++i)
         ::dup2(null, i);
