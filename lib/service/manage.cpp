@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +14,22 @@ namespace wsl::service {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+registry::Distro Service::claim(User& u, const std::string& name,
+                                std::initializer_list<registry::State> allowed,
+                                std::optional<registry::State> to, std::unique_ptr<Busy>& busy) {
+    std::lock_guard lock(u.m);
+    registry::Distro& rec = find(u, name);
+    if (std::find(allowed.begin(), allowed.end(), rec.state) == allowed.end())
+        fail("E_ILLEGAL_STATE_CHANGE");
+    busy = std::make_unique<Busy>(u, rec.guid);
+    stop_instance(u, rec.guid);
+    if (to) {
+        rec.state = *to;
+        save(u);
+    }
+    return rec;
+}
+
 json Service::export_distro(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
                             Channel& ch) {
     if (fds.size() != 1)
@@ -21,19 +38,9 @@ json Service::export_distro(const Caller& c, const json& req, std::vector<Unique
     if (!archive::parse_format(req.value("format", "tar"), format))
         fail("WSL_E_INVALID_USAGE", "Unknown export format.");
     User& u = user(c.uid);
-    registry::Distro d;
     std::unique_ptr<Busy> busy;
-    {
-        std::lock_guard lock(u.m);
-        registry::Distro& rec = find(u, req.at("name").get<std::string>());
-        if (rec.state != registry::State::Installed)
-            fail("E_ILLEGAL_STATE_CHANGE");
-        busy = std::make_unique<Busy>(u, rec.guid);
-        stop_instance(u, rec.guid);
-        rec.state = registry::State::Exporting;
-        save(u);
-        d = rec;
-    }
+    registry::Distro d = claim(u, req.at("name").get<std::string>(), {registry::State::Installed},
+                               registry::State::Exporting, busy);
     auto restore = [&] {
         std::lock_guard lock(u.m);
         if (registry::Distro* rec = u.reg.find_guid(d.guid)) {
@@ -64,19 +71,10 @@ json Service::export_distro(const Caller& c, const json& req, std::vector<Unique
 
 json Service::unregister(const Caller& c, const json& req) {
     User& u = user(c.uid);
-    registry::Distro d;
     std::unique_ptr<Busy> busy;
-    {
-        std::lock_guard lock(u.m);
-        registry::Distro& rec = find(u, req.at("name").get<std::string>());
-        if (rec.state != registry::State::Installed && rec.state != registry::State::Uninstalling)
-            fail("E_ILLEGAL_STATE_CHANGE");
-        busy = std::make_unique<Busy>(u, rec.guid);
-        stop_instance(u, rec.guid);
-        rec.state = registry::State::Uninstalling;
-        save(u);
-        d = rec;
-    }
+    registry::Distro d = claim(u, req.at("name").get<std::string>(),
+                               {registry::State::Installed, registry::State::Uninstalling},
+                               registry::State::Uninstalling, busy);
     // Once Uninstalling is on disk the removal is finished even across a crash (recover()).
     remove_storage(d, ids_.map_for(c.uid));
     std::lock_guard lock(u.m);
@@ -89,17 +87,9 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
     if (fds.size() != 1)
         fail("WSL_E_PROTOCOL", "Invalid message: move needs the target directory fd.");
     User& u = user(c.uid);
-    registry::Distro d;
     std::unique_ptr<Busy> busy;
-    {
-        std::lock_guard lock(u.m);
-        registry::Distro& rec = find(u, req.at("name").get<std::string>());
-        if (rec.state != registry::State::Installed)
-            fail("E_ILLEGAL_STATE_CHANGE");
-        busy = std::make_unique<Busy>(u, rec.guid);
-        stop_instance(u, rec.guid);
-        d = rec;
-    }
+    registry::Distro d = claim(u, req.at("name").get<std::string>(), {registry::State::Installed},
+                               std::nullopt, busy);
     std::error_code ec;
     std::string target_path =
         fs::read_symlink(fmt::format("/proc/self/fd/{}", fds[0].get()), ec).string();

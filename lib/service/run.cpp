@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -48,13 +49,29 @@ std::string start_time(pid_t pid) {
     return field;
 }
 
-// The session request init gets: only the fields it knows, from the client's request.
+// The session request init gets: only the fields it knows, each of the type it expects (a
+// bad client gets a protocol error here instead of upsetting its distro's init).
 json session_request(const json& req, const registry::Distro& d, uint64_t seq) {
     json s = {{"op", "session"}, {"seq", seq}, {"default_uid", d.default_uid}};
-    for (const char* key :
-         {"argv", "shell_type", "user", "cwd", "host_cwd", "term", "lang", "tty", "rows", "cols"})
-        if (req.contains(key))
-            s[key] = req[key];
+    auto copy = [&](const char* key, auto valid) {
+        if (!req.contains(key))
+            return;
+        if (!valid(req[key]))
+            fail("WSL_E_PROTOCOL", fmt::format("Invalid message: bad '{}'.", key));
+        s[key] = req[key];
+    };
+    auto all_of = [](const json& v, auto pred) { return std::all_of(v.begin(), v.end(), pred); };
+    auto is_string = [](const json& v) { return v.is_string(); };
+    for (const char* key : {"shell_type", "user", "cwd", "host_cwd", "term", "lang"})
+        copy(key, is_string);
+    copy("argv", [&](const json& v) { return v.is_array() && all_of(v, is_string); });
+    copy("tty", [&](const json& v) {
+        return v.is_array() && v.size() == 3 &&
+               all_of(v, [](const json& e) { return e.is_boolean(); });
+    });
+    for (const char* key : {"rows", "cols"})
+        copy(key,
+             [](const json& v) { return v.is_number_unsigned() && v.get<uint64_t>() < 65536; });
     return s;
 }
 
@@ -227,33 +244,38 @@ json Service::run(User& u, const json& req, std::vector<UniqueFd>& fds, Channel&
     }
     if (fds.size() != 3)
         fail("WSL_E_PROTOCOL", "Invalid message: a session needs three standard streams.");
-    if (d->state != registry::State::Installed || u.busy.count(d->guid))
+    UniqueFd session = open_session(u, *d, req, {fds[0].get(), fds[1].get(), fds[2].get()}, ch);
+    int m = session.get();
+    protocol::send(ch.sock(), {{"type", "session"}}, {&m, 1});
+    return json::object();
+}
+
+UniqueFd Service::open_session(User& u, const registry::Distro& d, const json& req,
+                               std::array<int, 3> stdio, Channel& ch) {
+    if (d.state != registry::State::Installed || u.busy.count(d.guid))
         fail("E_ILLEGAL_STATE_CHANGE");
     json config = req.value("config", json::object());
     if (!config.is_object())
         config = json::object();
-
     UniqueFd theirs;
     UniqueFd mine = socket_pair(theirs);
-    int out[4] = {theirs.get(), fds[0].get(), fds[1].get(), fds[2].get()};
+    int out[4] = {theirs.get(), stdio[0], stdio[1], stdio[2]};
     for (int attempt = 0;; ++attempt) {
-        auto inst = ensure_running(u, *d, config, ch);
+        auto inst = ensure_running(u, d, config, ch);
+        json session = session_request(req, d, inst->sent + 1);
         try {
-            inst->send_session(session_request(req, *d, inst->sent + 1), out);
-            ++inst->sent;
-            inst->idle = false;
-            break;
+            inst->send_session(session, out);
         } catch (const WslError&) {
             // init died between the check and the send: start it again, once.
-            stop_instance(u, d->guid);
+            stop_instance(u, d.guid);
             if (attempt > 0)
                 throw;
+            continue;
         }
+        ++inst->sent;
+        inst->idle = false;
+        return mine;
     }
-    theirs.reset();
-    int m = mine.get();
-    protocol::send(ch.sock(), {{"type", "session"}}, {&m, 1});
-    return json::object();
 }
 
 json Service::terminate(User& u, const json& req) {
@@ -283,21 +305,12 @@ json Service::set_default_user(const Caller& c, const json& req, Channel& ch) {
         out_read.reset(p[0]);
         UniqueFd out_write(p[1]);
         UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-        json run_req = {
-            {"argv", {"id", "-u", name}}, {"shell_type", "none"}, {"user", "0"}, {"cwd", "/"}};
-        std::vector<UniqueFd> stdio;
-        stdio.emplace_back(::dup(null.get()));
-        stdio.emplace_back(std::move(out_write));
-        stdio.emplace_back(std::move(null));
-        UniqueFd theirs;
-        session = socket_pair(theirs);
-        if (d.state != registry::State::Installed || u.busy.count(d.guid))
-            fail("E_ILLEGAL_STATE_CHANGE");
-        auto inst = ensure_running(u, d, req.value("config", json::object()), ch);
-        int fds[4] = {theirs.get(), stdio[0].get(), stdio[1].get(), stdio[2].get()};
-        inst->send_session(session_request(run_req, d, inst->sent + 1), fds);
-        ++inst->sent;
-        inst->idle = false;
+        json run_req = {{"argv", {"id", "-u", name}},
+                        {"shell_type", "none"},
+                        {"user", "0"},
+                        {"cwd", "/"},
+                        {"config", req.value("config", json::object())}};
+        session = open_session(u, d, run_req, {null.get(), out_write.get(), null.get()}, ch);
     }
     // Wait outside the lock: `id` runs the distro's own code (NSS), bounded by a timeout.
     std::string text;

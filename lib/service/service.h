@@ -1,11 +1,14 @@
 #pragma once
 #include <sys/types.h>
 
+#include <array>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "protocol/frame.h"
@@ -115,6 +118,16 @@ private:
     // The distro's instance, started if needed (under u's lock).
     std::shared_ptr<runtime::Instance> ensure_running(User& u, const registry::Distro& d,
                                                       const nlohmann::json& config, Channel& ch);
+    // Starts a session in d (its instance too, if needed) with the given stdio; returns the
+    // client's end of the session socket (under u's lock).
+    UniqueFd open_session(User& u, const registry::Distro& d, const nlohmann::json& req,
+                          std::array<int, 3> stdio, Channel& ch);
+    // Takes a distro for an operation that needs it stopped and to itself: checks its state is
+    // one of `allowed`, marks it busy (in `busy`), stops it, records `to` when given, and
+    // returns a copy of the record.
+    registry::Distro claim(User& u, const std::string& name,
+                           std::initializer_list<registry::State> allowed,
+                           std::optional<registry::State> to, std::unique_ptr<Busy>& busy);
     // Stops d's instance if it runs and waits until every process of it is gone (under lock).
     void stop_instance(User& u, const std::string& guid);
     // One thread per instance: idle reports, the idle timeout, and reaping init.
