@@ -124,16 +124,19 @@ int serve(Instance& inst, int sigfd) {
             if (!m)
                 return 0; // the service is gone: so is this instance
             if (m->body.value("op", "") == "session") {
-                seq = m->body.value("seq", seq);
+                if (auto n = m->body.find("seq"); n != m->body.end() && n->is_number_unsigned())
+                    seq = n->get<uint64_t>();
                 idle_sent = false;
                 UniqueFd sock = m->fds.empty() ? UniqueFd() : UniqueFd(::dup(m->fds[0].get()));
                 try {
                     pid_t pid = start_session(inst, m->body, m->fds);
                     sessions[pid].sock = std::move(sock);
-                } catch (const WslError& e) {
+                } catch (const std::exception& e) {
+                    // A bad request (json type errors included) fails that session only.
+                    auto* w = dynamic_cast<const WslError*>(&e);
                     if (sock)
                         send_quietly(sock.get(), {{"error",
-                                                   {{"code", e.code()},
+                                                   {{"code", w ? w->code() : "WSL_E_PROTOCOL"},
                                                     {"context", "CreateInstance"},
                                                     {"message", e.what()}}}});
                 }

@@ -286,8 +286,11 @@ check "no file descriptors leaked ($fds_before before, $fds_after after)" test "
 
 for n in $(reg_names); do wsl --unregister "$n" >/dev/null 2>&1 || not_ok "final unregister $n"; done
 assert_eq "nothing registered" "" "$(reg_names)"
+# Stopped instances drop their records (<state>/instances/<pid>) as their monitors finish.
+wait_until 5 bash -c "[[ -z \$(ls -A '$STATE/instances' 2>/dev/null) ]]"
 left=$(find "$STATE" -mindepth 1 ! -path "$STATE/users" ! -path "$STATE/users/0" \
-    ! -path "$STATE/users/0/registry.json" ! -path "$STATE/idmaps.json" | head -n 20)
+    ! -path "$STATE/users/0/registry.json" ! -path "$STATE/idmaps.json" \
+    ! -path "$STATE/instances" | head -n 20)
 assert_eq "state dir holds only registry and id maps" "" "$left"
 check "no rootfs.partial anywhere" test -z "$(find "$T" -name 'rootfs.partial*' -print -quit)"
 check "service still running" service_alive

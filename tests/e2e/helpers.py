@@ -758,6 +758,38 @@ def _(s):
     return "sent", True
 
 
+def send_with_stdio(s, req):
+    fds = [os.open("/dev/null", os.O_RDWR) for _ in range(3)]
+    try:
+        socket.send_fds(s, [frame(json.dumps(req).encode())], fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return "sent", True
+
+
+@abuse("run-no-fds")
+def _(s):
+    return sendall_quiet(s, frame(json.dumps({"v": 1, "op": "run", "name": "same"}).encode())), True
+
+
+@abuse("run-bad-argv")
+def _(s):
+    return send_with_stdio(s, {"v": 1, "op": "run", "name": "same", "argv": [1, {"x": 2}]})
+
+
+@abuse("run-bad-tty")
+def _(s):
+    return send_with_stdio(s, {"v": 1, "op": "run", "name": "same", "argv": ["true"],
+                               "tty": "yes", "rows": -5})
+
+
+@abuse("run-bad-user")
+def _(s):
+    return send_with_stdio(s, {"v": 1, "op": "run", "name": "same", "user": ["root"],
+                               "cwd": 7})
+
+
 def cmd_abuse(args):
     path, case = args
     if case == "list":
