@@ -99,10 +99,14 @@ Arguments for managing distributions:
     --manage <Distro> <Option>
         --move, -m <Location>  Move the distribution's storage to Location.
         --rename <NewName>     Rename the distribution.
+        --set-default-user <UserName>
+                               Make UserName (looked up inside) the default user.
 
     --set-default, -s <Distro>          Make the distribution the default.
     --set-default-version <Version>     Version (1 or 2) for new distributions.
+    --shutdown [--force]                Stop all of your running distributions.
     --status                            Show the default distribution and version.
+    --terminate, -t <Distro>            Stop the distribution and every process in it.
     --unregister <Distro>               Unregister the distribution and delete its files.
     --version, -v                       Show version information.
     --help                              Show this text.

@@ -90,7 +90,8 @@ done
 run wsl --help
 assert_eq "wsl --help exits 255 (as wsl.exe)" 255 "$RC"
 HELP="$OUT$ERR"
-for word in --import --export --list --unregister --set-default --status --manage --help; do
+for word in --import --export --list --unregister --set-default --status --manage --help \
+    --terminate --shutdown --set-default-user; do
     assert_contains "--help mentions $word" "$HELP" "$word"
 done
 assert_not_contains "--help shows wsl, not wsl.exe" "$HELP" "wsl.exe --help"

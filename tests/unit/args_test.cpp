@@ -98,3 +98,20 @@ TEST_CASE("import and export operands and options") {
     CHECK(m.manage_value == "/x");
     CHECK(P({"--set-default-version", "2"}).version == 2);
 }
+
+TEST_CASE("terminate, shutdown and set-default-user") {
+    auto t = P({"-t", "Deb"});
+    CHECK(t.verb == Verb::Terminate);
+    CHECK(t.operands == std::vector<std::string>{"Deb"});
+    CHECK(P({"--terminate", "Deb"}).verb == Verb::Terminate);
+    CHECK_THROWS_AS(P({"--terminate"}), UsageError);
+    CHECK_THROWS_AS(P({"--terminate", "a", "b"}), UsageError);
+    auto s = P({"--shutdown"});
+    CHECK(s.verb == Verb::Shutdown);
+    CHECK(!s.force);
+    CHECK(P({"--shutdown", "--force"}).force);
+    CHECK_THROWS_AS(P({"--shutdown", "--bogus"}), UsageError);
+    auto u = P({"--manage", "Deb", "--set-default-user", "alice"});
+    CHECK(u.manage_action == "set-default-user");
+    CHECK(u.manage_value == "alice");
+}
