@@ -19,6 +19,7 @@
 #include "registry/registry.h"
 #include "render.h"
 #include "session.h"
+#include "user_config.h"
 
 namespace wsl::cli {
 
@@ -29,12 +30,6 @@ namespace {
 
 constexpr const char* kSuccess = "The operation completed successfully.\n";
 
-void warn(const std::string& text) {
-    const char* off = std::getenv("WSL_DISABLE_WARNINGS");
-    if (!(off && std::string(off) == "1"))
-        fmt::print(stderr, "wsl: {}\n", text);
-}
-
 // Relays service events to a progress line and warnings.
 std::function<void(const json&)> relay(Progress& p) {
     return [&p](const json& ev) {
@@ -43,7 +38,7 @@ std::function<void(const json&)> relay(Progress& p) {
             p.update(ev.value("bytes", uint64_t{0}));
         } else if (type == "warning") {
             p.clear();
-            warn(ev.value("message", ""));
+            print_warning(ev.value("message", ""));
         }
     };
 }
@@ -201,7 +196,7 @@ int manage(const Invocation& inv) {
                  {"config", user_config()}},
                 {}, [](const json& ev) {
                     if (ev.value("type", "") == "warning")
-                        warn(ev.value("message", ""));
+                        print_warning(ev.value("message", ""));
                 });
     } else {
         fail("E_NOTIMPL", fmt::format("--manage --{} is not available yet.", inv.manage_action));

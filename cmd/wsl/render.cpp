@@ -1,5 +1,7 @@
 #include "render.h"
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 namespace wsl::cli {
@@ -111,6 +113,12 @@ Arguments for managing distributions:
     --version, -v                       Show version information.
     --help                              Show this text.
 )";
+}
+
+void print_warning(const std::string& text) {
+    const char* off = std::getenv("WSL_DISABLE_WARNINGS");
+    if (!(off && std::string(off) == "1"))
+        fmt::print(stderr, "wsl: {}\n", text);
 }
 
 } // namespace wsl::cli

@@ -17,4 +17,7 @@ std::string render_error(const std::string& message, const std::string& context,
 
 std::string usage_text();
 
+// "wsl: <text>" on stderr, unless WSL_DISABLE_WARNINGS=1.
+void print_warning(const std::string& text);
+
 } // namespace wsl::cli

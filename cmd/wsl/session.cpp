@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -10,15 +9,14 @@
 
 #include <cerrno>
 #include <climits>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "base/error.h"
 #include "client.h"
-#include "config/wslconfig.h"
 #include "protocol/frame.h"
+#include "render.h"
+#include "user_config.h"
 
 namespace wsl::cli {
 
@@ -52,20 +50,6 @@ void enter_raw() {
     ::cfmakeraw(&raw);
     if (::tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
         g_raw = true;
-}
-
-void warn(const std::string& text) {
-    const char* off = std::getenv("WSL_DISABLE_WARNINGS");
-    if (!(off && std::string(off) == "1"))
-        fmt::print(stderr, "wsl: {}\n", text);
-}
-
-std::string home_dir() {
-    if (const char* h = std::getenv("HOME"); h && *h)
-        return h;
-    if (passwd* pw = ::getpwuid(::getuid()))
-        return pw->pw_dir;
-    return {};
 }
 
 bool write_all(int fd, const char* p, size_t n) {
@@ -223,24 +207,6 @@ private:
 
 } // namespace
 
-json user_config() {
-    std::string path = home_dir() + "/.wslconfig";
-    std::ifstream in(path);
-    if (!in)
-        return json::object();
-    std::stringstream text;
-    text << in.rdbuf();
-    config::WslConfig c = config::parse_wslconfig(text.str(), path);
-    for (const auto& w : c.warnings)
-        warn(w);
-    json out = {{"idleTimeout", c.instance_idle_timeout_ms}};
-    if (c.wsl1_memory)
-        out["memory"] = *c.wsl1_memory;
-    if (c.wsl1_processes)
-        out["processes"] = *c.wsl1_processes;
-    return out;
-}
-
 int run_session(const Invocation& inv) {
     json req = {{"op", "run"}, {"argv", inv.command}};
     if (inv.distro)
@@ -296,7 +262,7 @@ int run_session(const Invocation& inv) {
         if (type == "session" && !m.fds.empty())
             sock = std::move(m.fds[0]);
         else if (type == "warning")
-            warn(m.body.value("message", ""));
+            print_warning(m.body.value("message", ""));
     });
     if (!sock)
         fail("E_UNEXPECTED", "The wsl service did not start a session.");

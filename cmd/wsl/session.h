@@ -1,6 +1,4 @@
 #pragma once
-#include <nlohmann/json.hpp>
-
 #include "args.h"
 
 namespace wsl::cli {
@@ -9,9 +7,5 @@ namespace wsl::cli {
 // 128+N). Non-tty stdio is handed to the process itself; a tty gets a pty in the distro,
 // relayed here with the terminal in raw mode.
 int run_session(const Invocation& inv);
-
-// ~/.wslconfig as the service wants it ({"idleTimeout", "memory", "processes"}); its
-// warnings go to stderr. Read here, as the user, never by the service.
-nlohmann::json user_config();
 
 } // namespace wsl::cli

@@ -1,0 +1,46 @@
+#include "user_config.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "config/wslconfig.h"
+#include "render.h"
+
+namespace wsl::cli {
+
+using nlohmann::json;
+
+namespace {
+
+std::string home_dir() {
+    if (const char* h = std::getenv("HOME"); h && *h)
+        return h;
+    if (passwd* pw = ::getpwuid(::getuid()))
+        return pw->pw_dir;
+    return {};
+}
+
+} // namespace
+
+json user_config() {
+    std::string path = home_dir() + "/.wslconfig";
+    std::ifstream in(path);
+    if (!in)
+        return json::object();
+    std::stringstream text;
+    text << in.rdbuf();
+    config::WslConfig c = config::parse_wslconfig(text.str(), path);
+    for (const auto& w : c.warnings)
+        print_warning(w);
+    json out = {{"idleTimeout", c.instance_idle_timeout_ms}};
+    if (c.wsl1_memory)
+        out["memory"] = *c.wsl1_memory;
+    if (c.wsl1_processes)
+        out["processes"] = *c.wsl1_processes;
+    return out;
+}
+
+} // namespace wsl::cli
