@@ -1,6 +1,7 @@
 #include "runtime/idmap.h"
 
 #include <pwd.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -52,7 +53,8 @@ gid_t IdMap::host_gid(uint32_t inside) const {
     return base + inside;
 }
 
-uint32_t find_subid_range(const std::string& text, const std::string& user, uid_t uid) {
+std::vector<SubidEntry> parse_subids(const std::string& text) {
+    std::vector<SubidEntry> out;
     std::istringstream in(text);
     std::string line;
     while (std::getline(in, line)) {
@@ -60,17 +62,20 @@ uint32_t find_subid_range(const std::string& text, const std::string& user, uid_
         auto b = line.find(':', a == std::string::npos ? a : a + 1);
         if (a == std::string::npos || b == std::string::npos)
             continue;
-        std::string who = line.substr(0, a);
-        if (who != user && who != std::to_string(uid))
-            continue;
         try {
-            unsigned long start = std::stoul(line.substr(a + 1, b - a - 1));
-            unsigned long count = std::stoul(line.substr(b + 1));
-            if (count >= kRangeSize && start > 0 && start + kRangeSize <= 0xFFFFFFFFul)
-                return static_cast<uint32_t>(start);
+            out.push_back({line.substr(0, a), std::stoul(line.substr(a + 1, b - a - 1)),
+                           std::stoul(line.substr(b + 1))});
         } catch (const std::exception&) {
         }
     }
+    return out;
+}
+
+uint32_t find_subid_range(const std::string& text, const std::string& user, uid_t uid) {
+    for (const auto& e : parse_subids(text))
+        if ((e.owner == user || e.owner == std::to_string(uid)) && e.count >= kRangeSize &&
+            e.start > 0 && e.start + kRangeSize <= 0xFFFFFFFFul)
+            return static_cast<uint32_t>(e.start);
     return 0;
 }
 
@@ -134,20 +139,17 @@ bool IdAllocator::is_distro_id(uid_t uid) {
             if (uid >= m.base && uid - m.base < kRangeSize)
                 return true;
     }
-    std::istringstream lines(read_text(subuid_));
-    std::string line;
-    while (std::getline(lines, line)) {
-        size_t a = line.find(':'), b = line.rfind(':');
-        if (a == std::string::npos || a == b)
-            continue;
-        try {
-            unsigned long start = std::stoul(line.substr(a + 1, b - a - 1));
-            unsigned long count = std::stoul(line.substr(b + 1));
-            if (uid >= start && uid - start < count)
-                return true;
-        } catch (const std::exception&) {
-        }
+    // Checked on every request: /etc/subuid is parsed again only when it changes.
+    struct stat st {};
+    ::stat(subuid_.c_str(), &st);
+    std::lock_guard lock(mutex_);
+    if (st.st_mtim.tv_sec != subuid_mtime_.tv_sec || st.st_mtim.tv_nsec != subuid_mtime_.tv_nsec) {
+        subuid_entries_ = parse_subids(read_text(subuid_));
+        subuid_mtime_ = st.st_mtim;
     }
+    for (const auto& e : subuid_entries_)
+        if (uid >= e.start && uid - e.start < e.count)
+            return true;
     return false;
 }
 

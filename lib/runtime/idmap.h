@@ -1,11 +1,13 @@
 #pragma once
 #include <sys/types.h>
+#include <time.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace wsl::runtime {
 
@@ -25,6 +27,13 @@ struct IdMap {
     gid_t host_gid(uint32_t inside) const;
 };
 
+// One "owner:start:count" line of /etc/subuid or /etc/subgid.
+struct SubidEntry {
+    std::string owner;
+    unsigned long start = 0, count = 0;
+};
+std::vector<SubidEntry> parse_subids(const std::string& file_text);
+
 // Hands out each user's private 65536-id range: the user's /etc/subuid range when it has one
 // large enough, else one allocated from a reserved range and recorded in a state file.
 class IdAllocator {
@@ -40,6 +49,8 @@ private:
     std::filesystem::path state_file_, subuid_, subgid_;
     std::mutex mutex_;
     std::map<uid_t, IdMap> known_; // a range never changes once recorded
+    std::vector<SubidEntry> subuid_entries_;
+    timespec subuid_mtime_{-1, 0};
 };
 
 // Start of a "name:start:count" entry with count >= 65536 for the user, or 0 when none.
