@@ -86,12 +86,10 @@ bool has_children() {
     return ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
-int status_of(int wstatus, json& msg) {
+json status_of(int wstatus) {
     if (WIFSIGNALED(wstatus))
-        msg = {{"signal", WTERMSIG(wstatus)}};
-    else
-        msg = {{"exit", WEXITSTATUS(wstatus)}};
-    return 0;
+        return {{"signal", WTERMSIG(wstatus)}};
+    return {{"exit", WEXITSTATUS(wstatus)}};
 }
 
 int serve(Instance& inst, int sigfd) {
@@ -152,11 +150,8 @@ int serve(Instance& inst, int sigfd) {
                 auto it = sessions.find(pid);
                 if (it == sessions.end())
                     continue;
-                if (it->second.sock) {
-                    json msg;
-                    status_of(wstatus, msg);
-                    send_quietly(it->second.sock.get(), msg);
-                }
+                if (it->second.sock)
+                    send_quietly(it->second.sock.get(), status_of(wstatus));
                 sessions.erase(it);
             }
         }

@@ -86,13 +86,14 @@ int status_of(const json& m) {
 
 class Session {
 public:
-    Session(UniqueFd sock, std::array<bool, 3> tty) : sock_(std::move(sock)), tty_(tty) {
+    Session(UniqueFd sock, std::array<bool, 3> tty, int signals)
+        : sock_(std::move(sock)), tty_(tty), signals_(signals) {
         out_ = tty_[1] ? STDOUT_FILENO : tty_[2] ? STDERR_FILENO : -1;
     }
 
     int run() {
         for (;;) {
-            std::vector<pollfd> p = {{sock_.get(), POLLIN, 0}, {g_signal_pipe_read, POLLIN, 0}};
+            std::vector<pollfd> p = {{sock_.get(), POLLIN, 0}, {signals_, POLLIN, 0}};
             if (master_ && !master_done_)
                 p.push_back({master_.get(), POLLIN, 0});
             if (master_ && !master_done_ && tty_[0] && !stdin_done_)
@@ -133,8 +134,6 @@ public:
             }
         }
     }
-
-    int g_signal_pipe_read = -1;
 
 private:
     std::optional<int> handle(protocol::Message& m) {
@@ -179,7 +178,7 @@ private:
     // client (128+N), which hangs the session up, as killing a terminal would.
     std::optional<int> on_signals() {
         unsigned char sigs[64];
-        ssize_t n = ::read(g_signal_pipe_read, sigs, sizeof sigs);
+        ssize_t n = ::read(signals_, sigs, sizeof sigs);
         for (ssize_t i = 0; i < n; ++i) {
             int sig = sigs[i];
             if (sig == SIGWINCH) {
@@ -200,6 +199,7 @@ private:
 
     UniqueFd sock_, master_;
     std::array<bool, 3> tty_;
+    int signals_; // read end of the pipe the signal handler writes to
     int out_;
     bool stdin_done_ = false;
     bool master_done_ = false;
@@ -266,9 +266,7 @@ int run_session(const Invocation& inv) {
     });
     if (!sock)
         fail("E_UNEXPECTED", "The wsl service did not start a session.");
-    Session s(std::move(sock), tty);
-    s.g_signal_pipe_read = sig_read.get();
-    return s.run();
+    return Session(std::move(sock), tty, sig_read.get()).run();
 }
 
 } // namespace wsl::cli
