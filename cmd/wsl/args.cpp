@@ -24,7 +24,8 @@ struct Option {
 // Returns option name -> value ("" for flags).
 std::vector<std::pair<std::string, std::string>>
 verb_args(const std::string& verb, const std::vector<std::string>& rest, size_t count,
-          std::initializer_list<Option> options, std::vector<std::string>& operands) {
+          std::initializer_list<Option> options, std::vector<std::string>& operands,
+          bool optional_operands = false) {
     std::vector<std::pair<std::string, std::string>> out;
     for (size_t i = 0; i < rest.size(); ++i) {
         const std::string& a = rest[i];
@@ -46,7 +47,7 @@ verb_args(const std::string& verb, const std::vector<std::string>& rest, size_t 
             invalid(a);
         }
     }
-    if (operands.size() < count)
+    if (operands.size() < count && !optional_operands)
         throw UsageError(fmt::format("Argument {} is missing a required parameter.", verb));
     return out;
 }
@@ -100,6 +101,42 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
                 invalid(v);
             inv.format = v;
         }
+    } else if (verb == "--install") {
+        inv.verb = Verb::Install;
+        for (auto& [k, v] : verb_args(verb, rest, 1,
+                                      {{"--distribution", "-d", true},
+                                       {"--name", nullptr, true},
+                                       {"--location", "-l", true},
+                                       {"--from-file", "-f", true},
+                                       {"--no-launch", "-n", false},
+                                       {"--version", nullptr, true},
+                                       {"--vhd-size", nullptr, true},
+                                       {"--fixed-vhd", nullptr, false},
+                                       {"--web-download", nullptr, false}},
+                                      ops, true)) {
+            if (k == "--distribution") {
+                if (!ops.empty())
+                    throw UsageError("The distribution name has already been set.");
+                ops.push_back(v);
+            } else if (k == "--name") {
+                inv.install_name = v;
+            } else if (k == "--location") {
+                inv.location = v;
+            } else if (k == "--from-file") {
+                inv.from_file = v;
+            } else if (k == "--no-launch") {
+                inv.no_launch = true;
+            } else if (k == "--version") {
+                inv.version = version_value(v);
+            } else if (k == "--vhd-size" || k == "--fixed-vhd") {
+                throw UsageError(fmt::format("{} is not available yet: it comes with version 2 "
+                                             "distributions.",
+                                             k));
+            } // --web-download: downloads are always direct here
+        }
+        if (inv.from_file && !ops.empty())
+            throw UsageError(fmt::format("Arguments {} and {} can't be specified at same time.",
+                                         "--from-file", "--distribution"));
     } else if (verb == "--terminate" || verb == "-t") {
         inv.verb = Verb::Terminate;
         verb_args(verb, rest, 1, {}, ops);
@@ -158,7 +195,8 @@ bool is_verb(const std::string& a) {
                                   "--manage",
                                   "--terminate",
                                   "-t",
-                                  "--shutdown"};
+                                  "--shutdown",
+                                  "--install"};
     for (const char* v : verbs)
         if (a == v)
             return true;

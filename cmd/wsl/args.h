@@ -20,7 +20,8 @@ enum class Verb {
     SetVersion,
     Manage,
     Terminate,
-    Shutdown
+    Shutdown,
+    Install
 };
 
 // One parsed command line, in wsl.exe's grammar.
@@ -40,6 +41,9 @@ struct Invocation {
     std::optional<int> version;
     std::string manage_action; // move, rename, set-default-user, resize, set-sparse
     std::string manage_value;
+    // --install [Distro] (operands[0] when given)
+    std::optional<std::string> install_name, location, from_file;
+    bool no_launch = false;
 };
 
 // A command line that does not parse. usage: print the help text after the message.

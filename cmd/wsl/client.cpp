@@ -103,23 +103,34 @@ json request(json body, const std::vector<int>& fds,
     });
 }
 
+Request::Request(json body, const std::vector<int>& fds) : sock_(connect_service()) {
+    body["v"] = protocol::kVersion;
+    protocol::send(sock_.get(), body, fds);
+}
+
+protocol::Message Request::next() {
+    std::optional<protocol::Message> m = protocol::receive(sock_.get());
+    if (!m)
+        fail("E_UNEXPECTED", "The wsl service closed the connection unexpectedly.");
+    const json& r = m->body;
+    if (r.value("type", "") == "error")
+        throw WslError(r.value("code", "E_UNEXPECTED"), r.value("message", ""),
+                       r.value("context", ""));
+    return std::move(*m);
+}
+
+void Request::send(const json& body) {
+    protocol::send(sock_.get(), body);
+}
+
 json request_events(json body, const std::vector<int>& fds,
                     const std::function<void(protocol::Message&)>& on_event) {
-    UniqueFd sock = connect_service();
-    body["v"] = protocol::kVersion;
-    protocol::send(sock.get(), body, fds);
+    Request r(std::move(body), fds);
     for (;;) {
-        std::optional<protocol::Message> m = protocol::receive(sock.get());
-        if (!m)
-            fail("E_UNEXPECTED", "The wsl service closed the connection unexpectedly.");
-        const json& r = m->body;
-        std::string type = r.value("type", "");
-        if (type == "result")
-            return r;
-        if (type == "error")
-            throw WslError(r.value("code", "E_UNEXPECTED"), r.value("message", ""),
-                           r.value("context", ""));
-        on_event(*m);
+        protocol::Message m = r.next();
+        if (m.body.value("type", "") == "result")
+            return m.body;
+        on_event(m);
     }
 }
 

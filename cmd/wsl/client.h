@@ -15,6 +15,20 @@ std::string socket_path();
 // its state dir) and retries. Throws WslError WSL_E_SERVICE_NOT_RUNNING otherwise.
 UniqueFd connect_service();
 
+// One request in flight, for commands that talk with the service while it works.
+class Request {
+public:
+    Request(nlohmann::json body, const std::vector<int>& fds = {});
+    // The next event, or the result (type "result"). Throws WslError for an error reply or a
+    // service that hung up.
+    protocol::Message next();
+    void send(const nlohmann::json& body);
+    int sock() const { return sock_.get(); }
+
+private:
+    UniqueFd sock_;
+};
+
 // Sends one request with fds and waits for its result; events (progress, warning) go to
 // on_event. Throws WslError for an error reply.
 nlohmann::json request(nlohmann::json body, const std::vector<int>& fds = {},

@@ -15,6 +15,8 @@
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "client.h"
+#include "install.h"
+#include "named_directory.h"
 #include "progress.h"
 #include "registry/registry.h"
 #include "render.h"
@@ -43,52 +45,9 @@ std::function<void(const json&)> relay(Progress& p) {
     };
 }
 
-// A directory the user named, created like mkdir -p (as this user) and opened. Unless kept,
-// the directories it created are removed again, so a failed command leaves none behind.
-class NamedDirectory {
-public:
-    explicit NamedDirectory(const std::string& path) {
-        fs::path p = fs::absolute(path).lexically_normal();
-        std::vector<fs::path> missing;
-        for (fs::path q = p; !q.empty() && !fs::exists(q); q = q.parent_path()) {
-            missing.push_back(q);
-            if (q == q.parent_path())
-                break;
-        }
-        for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-            if (::mkdir(it->c_str(), 0755) != 0 && errno != EEXIST)
-                break;
-            created_.push_back(*it);
-        }
-        fd_.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!fd_) {
-            int err = errno;
-            undo();
-            errno = err;
-            fail_errno("WSL_E_INVALID_USAGE", "Cannot open the directory " + path);
-        }
-    }
-    ~NamedDirectory() {
-        if (!keep_)
-            undo();
-    }
-    int fd() const { return fd_.get(); }
-    void keep() { keep_ = true; }
-
-private:
-    void undo() {
-        for (auto it = created_.rbegin(); it != created_.rend(); ++it)
-            ::rmdir(it->c_str());
-        created_.clear();
-    }
-    UniqueFd fd_;
-    std::vector<fs::path> created_;
-    bool keep_ = false;
-};
-
 int list(const Invocation& inv) {
     if (inv.online)
-        fail("E_NOTIMPL", "Listing the online catalog is not available yet.");
+        return list_online();
     json r = request({{"op", "list"}});
     std::string out, error;
     if (!render_list(inv, r, out, error)) {
@@ -267,6 +226,8 @@ int run(const Invocation& inv) {
         return 0;
     case Verb::Run:
         return run_session(inv);
+    case Verb::Install:
+        return install(inv);
     }
     return 255;
 }

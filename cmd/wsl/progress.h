@@ -12,6 +12,7 @@ public:
     Progress(std::string label, uint64_t total = 0);
     ~Progress() { clear(); }
     void update(uint64_t bytes);
+    void set_total(uint64_t total) { total_ = total; }
     // Erases the line (before other output, and at the end).
     void clear();
 

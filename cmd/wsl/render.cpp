@@ -88,6 +88,16 @@ Arguments for managing distributions:
         Export the distribution to a tar file ('-' for standard output). Without --format,
         the file name's suffix chooses the format (default tar).
 
+    --install [Distro] [Options...]
+        Install a distribution from the catalog ('wsl --list --online'), or without Distro
+        the catalog's default, then open a shell in it.
+        --distribution, -d <Distro>  Another way to name the distribution.
+        --name <Name>                Register it under this name.
+        --location, -l <Location>    Store it in this directory.
+        --from-file, -f <File>       Install a local .wsl file ('-' for standard input).
+        --no-launch, -n              Do not open a shell afterwards.
+        --version 1|2                Its version.
+
     --import <Distro> <InstallLocation> <FileName> [--version 1|2]
         Import a tar file (tar, tar.gz, tar.xz, tar.bz2 or tar.zst; '-' for standard input)
         as a new distribution stored in InstallLocation ('' for the service's own storage).
@@ -97,6 +107,7 @@ Arguments for managing distributions:
         --running              Only running distributions.
         --quiet, -q            Names only.
         --verbose, -v          Names, states and versions.
+        --online, -o           The distributions that 'wsl --install' can install.
 
     --manage <Distro> <Option>
         --move, -m <Location>  Move the distribution's storage to Location.

@@ -16,6 +16,7 @@
 #include "client.h"
 #include "protocol/frame.h"
 #include "render.h"
+#include "setup_prompt.h"
 #include "user_config.h"
 
 namespace wsl::cli {
@@ -232,6 +233,8 @@ int run_session(const Invocation& inv) {
         tty[i] = ::isatty(i);
     req["tty"] = {tty[0], tty[1], tty[2]};
     req["config"] = user_config();
+    // A shell for a person at a terminal: the one launch that runs the first-run setup.
+    req["interactive"] = inv.command.empty() && !inv.exec && tty[0] && tty[1];
 
     // A closed stdio fd would shift the others: stand in /dev/null for it.
     std::vector<UniqueFd> stand_ins;
@@ -256,16 +259,36 @@ int run_session(const Invocation& inv) {
     for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2})
         ::sigaction(s, &sa, nullptr);
 
+    // An interactive shell may first run the distro's first-run setup, on this terminal.
     UniqueFd sock;
-    request_events(req, fds, [&](protocol::Message& m) {
+    Request r(req, fds);
+    for (;;) {
+        protocol::Message m = r.next();
         std::string type = m.body.value("type", "");
-        if (type == "session" && !m.fds.empty())
-            sock = std::move(m.fds[0]);
-        else if (type == "warning")
+        if (type == "result")
+            break;
+        if (type == "session" && !m.fds.empty()) {
+            if (m.body.value("setup", false)) {
+                int code = Session(std::move(m.fds[0]), tty, sig_read.get()).run();
+                r.send({{"setupExit", code}});
+            } else {
+                sock = std::move(m.fds[0]);
+            }
+        } else if (type == "warning") {
             print_warning(m.body.value("message", ""));
-    });
-    if (!sock)
-        fail("E_UNEXPECTED", "The wsl service did not start a session.");
+        } else if (type == "setup" || type == "setupRetry") {
+            if (type == "setup")
+                fmt::print("Please create a default UNIX user account. The username does not "
+                           "need to match your user name on this host.\n");
+            else
+                fmt::print(stderr, "{}\n", m.body.value("message", ""));
+            auto account = prompt_account();
+            if (!account)
+                fail("E_ABORT", "The first-run setup was cancelled; it runs again at the next "
+                                "launch.");
+            r.send({{"setupUser", account->first}, {"password", account->second}});
+        }
+    }
     return Session(std::move(sock), tty, sig_read.get()).run();
 }
 

@@ -4,16 +4,14 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
-#include "config/wslconfig.h"
 #include "render.h"
 
 namespace wsl::cli {
 
 using nlohmann::json;
-
-namespace {
 
 std::string home_dir() {
     if (const char* h = std::getenv("HOME"); h && *h)
@@ -23,18 +21,24 @@ std::string home_dir() {
     return {};
 }
 
-} // namespace
+const config::WslConfig& user_settings() {
+    static const config::WslConfig settings = [] {
+        std::string path = home_dir() + "/.wslconfig";
+        std::ifstream in(path);
+        if (!in)
+            return config::WslConfig{};
+        std::stringstream text;
+        text << in.rdbuf();
+        config::WslConfig c = config::parse_wslconfig(text.str(), path);
+        for (const auto& w : c.warnings)
+            print_warning(w);
+        return c;
+    }();
+    return settings;
+}
 
 json user_config() {
-    std::string path = home_dir() + "/.wslconfig";
-    std::ifstream in(path);
-    if (!in)
-        return json::object();
-    std::stringstream text;
-    text << in.rdbuf();
-    config::WslConfig c = config::parse_wslconfig(text.str(), path);
-    for (const auto& w : c.warnings)
-        print_warning(w);
+    const config::WslConfig& c = user_settings();
     json out = {{"idleTimeout", c.instance_idle_timeout_ms}};
     if (c.wsl1_memory)
         out["memory"] = *c.wsl1_memory;

@@ -13,7 +13,9 @@
 #include "archive/extract.h"
 #include "archive/pack.h"
 #include "base/error.h"
+#include "base/small_file.h"
 #include "base/unique_fd.h"
+#include "config/wsl_distribution_conf.h"
 #include "runtime/tree.h"
 
 namespace wsl {
@@ -78,6 +80,23 @@ bool exists(int dir, const char* name) {
     return ::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+// The image's /etc/wsl-distribution.conf (an installed .wsl file's first-run settings), parsed
+// here, next to the untrusted tree; its warnings go to the user.
+json distribution_conf() {
+    json out = json::object();
+    auto text = read_small_file("etc/wsl-distribution.conf", 65536);
+    if (!text)
+        return out;
+    config::DistributionConf c = config::parse_distribution_conf(*text);
+    for (const auto& w : c.warnings)
+        emit({{"warning", w}});
+    out["command"] = c.oobe_command;
+    out["defaultName"] = c.oobe_default_name;
+    if (c.oobe_default_uid)
+        out["defaultUid"] = *c.oobe_default_uid;
+    return out;
+}
+
 json run(const std::string& op, std::map<std::string, std::string>& a) {
     const bool top = a["top"] == "1";
     if (op == "extract") {
@@ -94,9 +113,12 @@ json run(const std::string& op, std::map<std::string, std::string>& a) {
         enter(root.get());
         archive::extract(fd_arg(a["data"]), events());
         archive::RootfsInfo info = archive::inspect_rootfs();
+        json out = {{"flavor", info.flavor}, {"osVersion", info.os_version}};
+        if (a["conf"] == "1")
+            out["conf"] = distribution_conf();
         if (top && ::renameat(base.get(), name.c_str(), base.get(), a["final"].c_str()) != 0)
             fail_errno("WSL_E_IMPORT_FAILED", "Cannot finish the distribution's directory");
-        return {{"flavor", info.flavor}, {"osVersion", info.os_version}};
+        return out;
     }
     if (op == "pack") {
         UniqueFd base = open_base(a["base"], true);

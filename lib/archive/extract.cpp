@@ -18,6 +18,7 @@
 
 #include "archive/detect.h"
 #include "base/error.h"
+#include "base/small_file.h"
 #include "base/unique_fd.h"
 
 namespace wsl::archive {
@@ -269,18 +270,9 @@ RootfsInfo inspect_rootfs() {
     bool has_sh = ::stat("bin/sh", &st) == 0;
     if (!has_etc && !has_sh)
         fail("WSL_E_NOT_A_LINUX_DISTRO");
-    for (const char* p : {"etc/os-release", "usr/lib/os-release"}) {
-        // O_NONBLOCK: a FIFO planted here must not hang the import.
-        UniqueFd fd(::open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-        if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        std::string text(static_cast<size_t>(std::min<off_t>(st.st_size, 65536)), '\0');
-        ssize_t n = ::read(fd.get(), text.data(), text.size());
-        if (n > 0) {
-            text.resize(static_cast<size_t>(n));
-            return parse_os_release(text);
-        }
-    }
+    for (const char* p : {"etc/os-release", "usr/lib/os-release"})
+        if (auto text = read_small_file(p, 65536); text && !text->empty())
+            return parse_os_release(*text);
     return {};
 }
 

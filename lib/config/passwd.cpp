@@ -116,4 +116,13 @@ std::vector<gid_t> supplementary_groups(std::string_view group_text, std::string
     return gids;
 }
 
+bool valid_user_name(std::string_view name) {
+    if (name.empty() || name.size() > 32 || !(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z')))
+        return false;
+    for (char c : name)
+        if (!(c == '_' || c == '-' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return false;
+    return true;
+}
+
 } // namespace wsl::config

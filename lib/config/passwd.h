@@ -28,4 +28,7 @@ inline constexpr std::size_t kMaxGroups = 64;
 std::vector<gid_t> supplementary_groups(std::string_view group_text, std::string_view user,
                                         gid_t primary);
 
+// A name a first-run setup may create: [a-z_][a-z0-9_-]{0,31}, Debian's default NAME_REGEX.
+bool valid_user_name(std::string_view name);
+
 } // namespace wsl::config

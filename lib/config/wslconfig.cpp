@@ -10,6 +10,8 @@ WslConfig parse_wslconfig(std::string_view text, std::string_view file_name) {
     const KeySpec keys[] = {
         int_key("general.instanceIdleTimeout", c.instance_idle_timeout_ms),
         string_key("general.distributionInstallPath", c.distribution_install_path),
+        string_key("general.distributionListUrl", c.distribution_list_url),
+        string_key("general.distributionListUrlAppend", c.distribution_list_url_append),
         size_key("wsl1.memory", c.wsl1_memory, 1),
         int_key("wsl1.processes", c.wsl1_processes, 1),
         string_key("wsl2.kernel", c.wsl2_kernel),

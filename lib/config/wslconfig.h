@@ -10,6 +10,8 @@ namespace wsl::config {
 struct WslConfig {
     long long instance_idle_timeout_ms = 15000; // [general] instanceIdleTimeout, negative = never
     std::string distribution_install_path;      // [general] distributionInstallPath
+    std::string distribution_list_url;        // [general] distributionListUrl: replaces the catalog
+    std::string distribution_list_url_append; // [general] distributionListUrlAppend: searched first
 
     std::optional<unsigned long long> wsl1_memory; // [wsl1] memory: limit of each version 1 distro
     std::optional<long long> wsl1_processes;       // [wsl1] processes (> 0): pids limit of each

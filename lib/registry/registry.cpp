@@ -32,6 +32,8 @@ State state_from_string(const std::string& s) {
 }
 
 Distro* UserRegistry::find_name(const std::string& name) {
+    if (name.empty())
+        return nullptr; // an install not named yet matches nothing
     for (auto& d : distros)
         if (same_name(d.name, name))
             return &d;
@@ -101,6 +103,8 @@ static json to_json(const Distro& d) {
             {"defaultUid", d.default_uid},
             {"state", to_string(d.state)},
             {"runOobe", d.run_oobe},
+            {"oobeCommand", d.oobe_command},
+            {"oobeUid", d.oobe_uid ? json(*d.oobe_uid) : json(nullptr)},
             {"flavor", d.flavor},
             {"osVersion", d.os_version},
             {"movingTo", d.moving_to},
@@ -118,6 +122,9 @@ static Distro from_json(const json& j) {
     d.default_uid = j.value("defaultUid", 0u);
     d.state = state_from_string(j.at("state").get<std::string>());
     d.run_oobe = j.value("runOobe", false);
+    d.oobe_command = j.value("oobeCommand", "");
+    if (auto it = j.find("oobeUid"); it != j.end() && it->is_number_unsigned())
+        d.oobe_uid = it->get<unsigned>();
     d.flavor = j.value("flavor", "");
     d.os_version = j.value("osVersion", "");
     d.moving_to = j.value("movingTo", "");

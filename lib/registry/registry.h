@@ -20,7 +20,9 @@ struct Distro {
     int version = 1;
     unsigned default_uid = 0;
     State state = State::Installing;
-    bool run_oobe = false;
+    bool run_oobe = false;            // the next interactive shell runs the first-run setup
+    std::string oobe_command;         // [oobe] command of its wsl-distribution.conf ("" = ours)
+    std::optional<unsigned> oobe_uid; // [oobe] defaultUid: the default user once setup succeeds
     std::string flavor;
     std::string os_version;
     // A move in flight, so that a crash can be repaired: moving_to is set while files are

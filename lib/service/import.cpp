@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,16 +36,28 @@ void require_name(const std::string& name) {
 
 json Service::import_distro(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
                             Channel& ch) {
+    return add_distro(c, req, fds, ch, false);
+}
+
+json Service::install_distro(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
+                             Channel& ch) {
+    return add_distro(c, req, fds, ch, true);
+}
+
+json Service::add_distro(const Caller& c, const json& req, std::vector<UniqueFd>& fds, Channel& ch,
+                         bool install) {
     User& u = user(c.uid);
-    const std::string name = req.at("name").get<std::string>();
-    require_name(name);
+    // An install may leave the name to the image's wsl-distribution.conf (defaultName).
+    std::string name = install ? req.value("name", "") : req.at("name").get<std::string>();
+    if (!install || !name.empty())
+        require_name(name);
     const bool has_location = req.value("location", false);
     if (fds.size() != (has_location ? 2u : 1u))
         fail("WSL_E_PROTOCOL", "Invalid message: import needs the archive (and location) fds.");
 
     registry::Distro d;
     d.guid = registry::new_guid();
-    d.name = name;
+    d.name = name; // empty until the image names itself: hidden from lists meanwhile
     d.default_location = !has_location;
     d.base_path = has_location ? fd_path(fds[1].get()) : (u.dir / d.guid).string();
     d.state = registry::State::Installing;
@@ -56,7 +69,7 @@ json Service::import_distro(const Caller& c, const json& req, std::vector<Unique
             fail("WSL_E_VM_MODE_INVALID_STATE");
         if (d.version != 1)
             fail("WSL_E_INVALID_USAGE", "The version must be 1 or 2.");
-        if (u.reg.find_name(name))
+        if (!name.empty() && u.reg.find_name(name))
             fail("ERROR_ALREADY_EXISTS");
         for (const auto& other : u.reg.distros)
             if (other.base_path == d.base_path)
@@ -85,25 +98,37 @@ json Service::import_distro(const Caller& c, const json& req, std::vector<Unique
                 fail("ERROR_FILE_EXISTS");
             make_top(base.fd.get(), "rootfs.partial", map, "WSL_E_IMPORT_FAILED");
         }
-        WorkerSpec spec{"extract", {"final=rootfs", base.top_in_worker ? "top=1" : "top=0"}, {}};
+        if (install)
+            ch.event({{"type", "accepted"}}); // the name and place are taken: send the bytes
+        WorkerSpec spec{
+            "extract",
+            {"final=rootfs", base.top_in_worker ? "top=1" : "top=0", install ? "conf=1" : "conf=0"},
+            {}};
         UniqueFd tree;
         add_tree(spec, base, "rootfs.partial", tree);
         spec.args.push_back("data=" + next_fd(spec));
         spec.fds.push_back(fds[0].get());
         json info = workers_.run(map, spec, &ch);
+        fds[0].reset();
         if (!base.top_in_worker &&
             ::renameat(base.fd.get(), "rootfs.partial", base.fd.get(), "rootfs") != 0)
             fail_errno("WSL_E_IMPORT_FAILED", "Cannot finish the distribution's directory");
+        // An install is kept only when the client confirms the download's digest; until the
+        // record says Installed, a crash rolls it back.
+        if (install)
+            await_commit(ch);
 
         std::lock_guard lock(u.m);
         registry::Distro* rec = u.reg.find_guid(d.guid);
-        rec->state = registry::State::Installed;
         rec->flavor = info.value("flavor", "");
         rec->os_version = info.value("osVersion", "");
+        if (install)
+            apply_distribution_conf(u, *rec, info.value("conf", json::object()));
+        rec->state = registry::State::Installed;
         if (!u.reg.find_guid(u.reg.default_guid))
             u.reg.default_guid = d.guid;
         save(u);
-        return {{"name", name}, {"guid", d.guid}};
+        return {{"name", rec->name}, {"guid", d.guid}};
     } catch (...) {
         try {
             remove_storage(d, map);
@@ -115,6 +140,49 @@ json Service::import_distro(const Caller& c, const json& req, std::vector<Unique
         save(u);
         throw;
     }
+}
+
+void Service::await_commit(Channel& ch) {
+    ch.event({{"type", "extracted"}});
+    pollfd p{ch.sock(), POLLIN, 0};
+    int n;
+    do {
+        n = ::poll(&p, 1, 60000);
+    } while (n < 0 && errno == EINTR);
+    std::optional<protocol::Message> m;
+    if (n > 0) {
+        try {
+            m = protocol::receive(ch.sock());
+        } catch (const WslError&) {
+        }
+    }
+    if (!m || !m->body.value("commit", false))
+        cancelled();
+}
+
+void Service::apply_distribution_conf(User& u, registry::Distro& d, const json& conf) {
+    auto text = [&](const char* key, size_t limit) {
+        auto it = conf.find(key);
+        if (it == conf.end() || !it->is_string() || it->get<std::string>().size() > limit)
+            return std::string();
+        return it->get<std::string>();
+    };
+    d.run_oobe = true;
+    d.oobe_command = text("command", 4096);
+    if (auto it = conf.find("defaultUid");
+        it != conf.end() && it->is_number_unsigned() && it->get<uint64_t>() <= 4294967294u)
+        d.oobe_uid = it->get<unsigned>();
+    if (!d.name.empty())
+        return;
+    std::string name = text("defaultName", 64);
+    if (name.empty())
+        fail("WSL_E_DISTRIBUTION_NAME_NEEDED",
+             "The distribution does not name itself (no [oobe] defaultName in its "
+             "/etc/wsl-distribution.conf). Give it a name with --name.");
+    require_name(name);
+    if (u.reg.find_name(name))
+        fail("ERROR_ALREADY_EXISTS");
+    d.name = name;
 }
 
 // Removes rootfs and rootfs.partial of a distro and, for the default location, its directory.

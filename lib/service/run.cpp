@@ -230,6 +230,10 @@ void Service::kill_leftovers() {
 }
 
 json Service::run(User& u, const json& req, std::vector<UniqueFd>& fds, Channel& ch) {
+    if (fds.size() != 3)
+        fail("WSL_E_PROTOCOL", "Invalid message: a session needs three standard streams.");
+    std::array<int, 3> stdio = {fds[0].get(), fds[1].get(), fds[2].get()};
+    std::unique_lock lock(u.m);
     const registry::Distro* d = nullptr;
     if (req.contains("name"))
         d = &find(u, req["name"].get<std::string>());
@@ -242,9 +246,12 @@ json Service::run(User& u, const json& req, std::vector<UniqueFd>& fds, Channel&
             fail("WSL_E_DISTRO_NOT_FOUND");
         fail("WSL_E_DEFAULT_DISTRO_NOT_FOUND");
     }
-    if (fds.size() != 3)
-        fail("WSL_E_PROTOCOL", "Invalid message: a session needs three standard streams.");
-    UniqueFd session = open_session(u, *d, req, {fds[0].get(), fds[1].get(), fds[2].get()}, ch);
+    std::string guid = d->guid;
+    first_run(u, lock, guid, req, stdio, ch);
+    d = u.reg.find_guid(guid);
+    if (!d)
+        fail("WSL_E_DISTRO_NOT_FOUND");
+    UniqueFd session = open_session(u, *d, req, stdio, ch);
     int m = session.get();
     protocol::send(ch.sock(), {{"type", "session"}}, {&m, 1});
     return json::object();
@@ -293,60 +300,21 @@ json Service::shutdown(User& u) {
 json Service::set_default_user(const Caller& c, const json& req, Channel& ch) {
     User& u = user(c.uid);
     std::string name = req.at("user").get<std::string>();
-    std::string guid;
-    UniqueFd session, out_read;
+    registry::Distro d;
     {
         std::lock_guard lock(u.m);
-        registry::Distro& d = find(u, req.at("name").get<std::string>());
-        guid = d.guid;
-        int p[2];
-        if (::pipe2(p, O_CLOEXEC) != 0)
-            fail_errno("E_UNEXPECTED", "pipe");
-        out_read.reset(p[0]);
-        UniqueFd out_write(p[1]);
-        UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-        json run_req = {{"argv", {"id", "-u", name}},
-                        {"shell_type", "none"},
-                        {"user", "0"},
-                        {"cwd", "/"},
-                        {"config", req.value("config", json::object())}};
-        session = open_session(u, d, run_req, {null.get(), out_write.get(), null.get()}, ch);
+        d = find(u, req.at("name").get<std::string>());
     }
-    // Wait outside the lock: `id` runs the distro's own code (NSS), bounded by a timeout.
-    std::string text;
-    int status = -1;
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    pollfd p[2] = {{out_read.get(), POLLIN, 0}, {session.get(), POLLIN, 0}};
-    while (Clock::now() < deadline && (p[0].fd >= 0 || p[1].fd >= 0)) {
-        if (::poll(p, 2, 200) <= 0)
-            continue;
-        if (p[0].revents) {
-            char buf[256];
-            ssize_t n = ::read(out_read.get(), buf, sizeof buf);
-            if (n > 0 && text.size() < 4096)
-                text.append(buf, static_cast<size_t>(n));
-            else if (n <= 0)
-                p[0].fd = -1;
-        }
-        if (p[1].revents) {
-            std::optional<protocol::Message> m;
-            try {
-                m = protocol::receive(session.get());
-            } catch (const WslError&) {
-            }
-            if (m && m->body.contains("exit"))
-                status = m->body.value("exit", -1);
-            p[1].fd = -1;
-        }
-    }
-    size_t digits = text.find_first_not_of("0123456789");
-    std::string number = text.substr(0, digits);
-    if (status != 0 || number.empty() || number.size() > 9 ||
-        (digits != std::string::npos && text.substr(digits) != "\n"))
+    Captured r = capture(u, d, {"id", "-u", name}, "", -1, req.value("config", json::object()),
+                         std::chrono::seconds(10), ch);
+    size_t digits = r.out.find_first_not_of("0123456789");
+    std::string number = r.out.substr(0, digits);
+    if (r.status != 0 || number.empty() || number.size() > 9 ||
+        (digits != std::string::npos && r.out.substr(digits) != "\n"))
         fail("WSL_E_USER_NOT_FOUND");
     std::lock_guard lock(u.m);
-    if (registry::Distro* d = u.reg.find_guid(guid)) {
-        d->default_uid = static_cast<uint32_t>(std::stoul(number));
+    if (registry::Distro* rec = u.reg.find_guid(d.guid)) {
+        rec->default_uid = static_cast<uint32_t>(std::stoul(number));
         save(u);
     }
     return json::object();

@@ -143,6 +143,8 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
         }
         if (op == "import")
             return import_distro(c, body, req.fds, ch);
+        if (op == "install")
+            return install_distro(c, body, req.fds, ch);
         if (op == "export")
             return export_distro(c, body, req.fds, ch);
         if (op == "unregister")
@@ -151,6 +153,8 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
             return move(c, body, req.fds, ch);
         if (op == "set-default-user")
             return set_default_user(c, body, ch);
+        if (op == "run")
+            return run(u, body, req.fds, ch);
         std::lock_guard lock(u.m);
         if (op == "rename")
             return rename(u, body);
@@ -158,8 +162,6 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
             return set_default(u, body);
         if (op == "set-default-version")
             return set_default_version(u, body);
-        if (op == "run")
-            return run(u, body, req.fds, ch);
         if (op == "terminate")
             return terminate(u, body);
         if (op == "shutdown")
@@ -167,6 +169,7 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
     } catch (WslError& e) {
         static const std::map<std::string, std::string> contexts = {
             {"import", "RegisterDistro"},
+            {"install", "InstallDistro"},
             {"export", "ExportDistro"},
             {"unregister", "UnregisterDistro"},
             {"move", "MoveDistro"},
@@ -190,6 +193,8 @@ json Service::list(User& u) {
     json out = json::array();
     const registry::Distro* def = u.reg.default_distro();
     for (const auto& d : u.reg.distros) {
+        if (d.name.empty())
+            continue; // an install whose image has not named it yet
         auto inst = u.running.find(d.guid);
         bool running = inst != u.running.end() && !inst->second->exited();
         std::string state = d.state != registry::State::Installed ? registry::to_string(d.state)

@@ -2,6 +2,7 @@
 #include <sys/types.h>
 
 #include <array>
+#include <condition_variable>
 #include <filesystem>
 #include <initializer_list>
 #include <map>
@@ -48,6 +49,8 @@ private:
         std::filesystem::path dir;
         uid_t uid = 0;
         std::map<std::string, std::shared_ptr<runtime::Instance>> running; // by guid
+        std::set<std::string> in_setup; // guids whose first-run setup a client is running
+        std::condition_variable setup_done;
     };
     // Where a distro's storage is reached from: an fd the service opened, or a path that the
     // worker opens inside the user namespace (a non-root user's own directory).
@@ -101,6 +104,16 @@ private:
     nlohmann::json status(User& u);
     nlohmann::json import_distro(const Caller& c, const nlohmann::json& req,
                                  std::vector<UniqueFd>& fds, Channel& ch);
+    nlohmann::json install_distro(const Caller& c, const nlohmann::json& req,
+                                  std::vector<UniqueFd>& fds, Channel& ch);
+    // Registers a distro from an archive stream: import, or install (which waits for the
+    // client to confirm the download's digest and reads the image's wsl-distribution.conf).
+    nlohmann::json add_distro(const Caller& c, const nlohmann::json& req,
+                              std::vector<UniqueFd>& fds, Channel& ch, bool install);
+    // Tells the client the tree is extracted and waits for its commit; throws E_ABORT otherwise.
+    static void await_commit(Channel& ch);
+    // First-run settings and, for an unnamed install, the name (under u's lock).
+    static void apply_distribution_conf(User& u, registry::Distro& d, const nlohmann::json& conf);
     nlohmann::json export_distro(const Caller& c, const nlohmann::json& req,
                                  std::vector<UniqueFd>& fds, Channel& ch);
     nlohmann::json unregister(const Caller& c, const nlohmann::json& req);
@@ -114,6 +127,26 @@ private:
     nlohmann::json shutdown(User& u);
     nlohmann::json set_default_user(const Caller& c, const nlohmann::json& req, Channel& ch);
 
+    // The first-run setup (OOBE) of an installed distro, before its first interactive shell:
+    // the image's [oobe] command, or ours, which asks for a user to create. Launches wait while
+    // another client runs it. Called and returns with `lock` (u.m) held.
+    void first_run(User& u, std::unique_lock<std::mutex>& lock, const std::string& guid,
+                   const nlohmann::json& req, std::array<int, 3> stdio, Channel& ch);
+    // Runs the setup; returns the default uid to store, if any. Unlocks while the client works.
+    std::optional<unsigned> setup_command(User& u, std::unique_lock<std::mutex>& lock,
+                                          const registry::Distro& d, const nlohmann::json& req,
+                                          std::array<int, 3> stdio, Channel& ch);
+    unsigned setup_builtin(User& u, std::unique_lock<std::mutex>& lock, const registry::Distro& d,
+                           const nlohmann::json& req, std::array<int, 3> stdio, Channel& ch);
+    // Runs argv as root in d with stdin fed from `input` and stdout captured (at most 4 KiB,
+    // within `limit`); stderr goes to err. Takes and releases the lock itself.
+    struct Captured {
+        int status = -1;
+        std::string out;
+    };
+    Captured capture(User& u, const registry::Distro& d, const nlohmann::json& argv,
+                     const std::string& input, int err, const nlohmann::json& config,
+                     std::chrono::seconds limit, Channel& ch);
     static std::filesystem::path find_init(const std::string& self_exe);
     // The distro's instance, started if needed (under u's lock).
     std::shared_ptr<runtime::Instance> ensure_running(User& u, const registry::Distro& d,

@@ -1,0 +1,147 @@
+#include "catalog/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include "base/error.h"
+#include "config/ini.h"
+
+namespace wsl::catalog {
+
+using nlohmann::json;
+
+std::string_view host_arch() {
+#if defined(__x86_64__)
+    return "amd64";
+#elif defined(__aarch64__)
+    return "arm64";
+#else
+    return "unsupported";
+#endif
+}
+
+namespace {
+
+[[noreturn]] void invalid(std::string_view source, const std::string& why) {
+    fail("WSL_E_INVALID_JSON",
+         fmt::format("The distribution list at {} is not valid: {}", source, why));
+}
+
+std::string string_field(const json& o, const char* key, std::string_view source, bool required) {
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) {
+        if (required)
+            invalid(source, fmt::format("an entry has no \"{}\"", key));
+        return {};
+    }
+    if (!it->is_string())
+        invalid(source, fmt::format("\"{}\" must be a string", key));
+    return it->get<std::string>();
+}
+
+} // namespace
+
+Manifest parse_manifest(std::string_view text, std::string_view source, std::string_view arch) {
+    json doc;
+    try {
+        doc = json::parse(text);
+    } catch (const json::parse_error& e) {
+        invalid(source, e.what());
+    }
+    if (!doc.is_object())
+        invalid(source, "the top level must be an object");
+    Manifest m;
+    m.default_name = string_field(doc, "Default", source, false);
+    auto modern = doc.find("ModernDistributions");
+    if (modern == doc.end() || modern->is_null())
+        return m;
+    if (!modern->is_object())
+        invalid(source, "\"ModernDistributions\" must be an object");
+    const char* url_key = arch == "arm64" ? "Arm64Url" : "Amd64Url";
+    for (const auto& [flavor, versions] : modern->items()) {
+        if (!versions.is_array())
+            invalid(source, fmt::format("\"{}\" must be a list of versions", flavor));
+        auto& out = m.flavors[flavor];
+        for (const auto& v : versions) {
+            if (!v.is_object())
+                invalid(source, fmt::format("a version of \"{}\" is not an object", flavor));
+            Image img;
+            img.name = string_field(v, "Name", source, true);
+            img.friendly_name = string_field(v, "FriendlyName", source, false);
+            if (auto d = v.find("Default"); d != v.end() && !d->is_null()) {
+                if (!d->is_boolean())
+                    invalid(source,
+                            fmt::format("\"Default\" of {} must be true or false", img.name));
+                img.is_default = d->get<bool>();
+            }
+            auto u = v.find(url_key);
+            if (u == v.end() || u->is_null() || arch == "unsupported")
+                continue; // no image for this machine
+            if (!u->is_object())
+                invalid(source, fmt::format("\"{}\" of {} must be an object", url_key, img.name));
+            img.url = string_field(*u, "Url", source, true);
+            img.sha256 = string_field(*u, "Sha256", source, false);
+            out.push_back(std::move(img));
+        }
+    }
+    return m;
+}
+
+std::optional<Image> lookup(const Manifest& m, std::string_view name) {
+    for (const auto& [flavor, versions] : m.flavors) {
+        bool by_flavor = config::iequals(flavor, name);
+        for (const auto& v : versions) {
+            if ((by_flavor && v.is_default) || config::iequals(v.name, name))
+                return v;
+        }
+    }
+    return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> online_rows(const Manifest* override_manifest,
+                                                             const Manifest& base) {
+    std::vector<std::pair<std::string, std::string>> rows;
+    auto add = [&](const Manifest& m) {
+        for (const auto& [flavor, versions] : m.flavors) {
+            for (size_t i = 0; i < versions.size() && i < 4; ++i) {
+                const auto& v = versions[i];
+                bool seen = false;
+                for (const auto& r : rows)
+                    seen = seen || r.first == v.name;
+                if (!seen)
+                    rows.emplace_back(v.name, v.friendly_name);
+            }
+        }
+    };
+    if (override_manifest)
+        add(*override_manifest);
+    add(base);
+    return rows;
+}
+
+std::optional<std::string> parse_sha256(std::string_view text) {
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+        text.remove_prefix(2);
+    if (text.size() != 64)
+        return std::nullopt;
+    std::string bytes;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    };
+    for (size_t i = 0; i < 64; i += 2) {
+        int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+        if (hi < 0 || lo < 0)
+            return std::nullopt;
+        bytes.push_back(static_cast<char>(hi * 16 + lo));
+    }
+    return bytes;
+}
+
+} // namespace wsl::catalog
