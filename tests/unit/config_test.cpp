@@ -568,3 +568,20 @@ TEST_CASE("group: at most 64 entries") {
     CHECK(gids[1] == 2000u);
     CHECK(gids.back() == 2062u);
 }
+
+TEST_CASE("passwd: names a first-run setup may create") {
+    for (const char* ok : {"alice", "_svc", "a", "user-1_x", "abcdefghijklmnopqrstuvwxyz012345"})
+        CHECK_MESSAGE(valid_user_name(ok), ok);
+    for (const char* bad : {"", "Alice", "1user", "-x", "a b", "a:b", "a/b", "é",
+                            "abcdefghijklmnopqrstuvwxyz0123456"})
+        CHECK_FALSE_MESSAGE(valid_user_name(bad), bad);
+}
+
+TEST_CASE(".wslconfig: distribution list URLs") {
+    WslConfig c = parse_wslconfig("[general]\ndistributionListUrl = https://x/l.json\n"
+                                  "distributionListUrlAppend=file:///srv/extra.json\n",
+                                  "~/.wslconfig");
+    CHECK(c.distribution_list_url == "https://x/l.json");
+    CHECK(c.distribution_list_url_append == "file:///srv/extra.json");
+    CHECK(c.warnings.empty());
+}

@@ -1,0 +1,215 @@
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+
+#include "base/error.h"
+#include "catalog/manifest.h"
+#include "catalog/sha256.h"
+#include "catalog/url.h"
+
+using namespace wsl::catalog;
+
+namespace {
+
+const char* kManifest = R"({
+  "Default": "Ubuntu",
+  "ModernDistributions": {
+    "Ubuntu": [
+      {"Name": "Ubuntu", "FriendlyName": "Ubuntu", "Default": true,
+       "Amd64Url": {"Url": "https://e/u.wsl", "Sha256": "0xAB"},
+       "Arm64Url": {"Url": "https://e/u-arm.wsl", "Sha256": "cd"}},
+      {"Name": "Ubuntu-22.04", "FriendlyName": "Ubuntu 22.04 LTS", "Default": false,
+       "Amd64Url": {"Url": "https://e/u22.wsl", "Sha256": "ef"}}
+    ],
+    "archlinux": [
+      {"Name": "archlinux", "FriendlyName": "Arch Linux", "Default": true,
+       "Amd64Url": {"Url": "https://e/a.wsl", "Sha256": "01"}}
+    ],
+    "Many": [
+      {"Name": "M1", "FriendlyName": "One", "Amd64Url": {"Url": "u", "Sha256": "s"}},
+      {"Name": "M2", "FriendlyName": "Two", "Amd64Url": {"Url": "u", "Sha256": "s"}},
+      {"Name": "M3", "FriendlyName": "Three", "Amd64Url": {"Url": "u", "Sha256": "s"}},
+      {"Name": "M4", "FriendlyName": "Four", "Default": true, "Amd64Url": {"Url": "u", "Sha256": "s"}},
+      {"Name": "M5", "FriendlyName": "Five", "Amd64Url": {"Url": "u", "Sha256": "s"}}
+    ]
+  },
+  "Distributions": [{"Name": "Legacy", "FriendlyName": "ignored"}]
+})";
+
+std::string code_of(auto f) {
+    try {
+        f();
+    } catch (const wsl::WslError& e) {
+        return e.code() + ": " + e.what();
+    }
+    return "no error";
+}
+
+} // namespace
+
+TEST_CASE("manifest: versions without this machine's URL are dropped") {
+    Manifest m = parse_manifest(kManifest, "test", "amd64");
+    CHECK(m.default_name == "Ubuntu");
+    REQUIRE(m.flavors.at("Ubuntu").size() == 2);
+    CHECK(m.flavors.at("Ubuntu")[0].url == "https://e/u.wsl");
+    CHECK(m.flavors.at("Ubuntu")[0].sha256 == "0xAB");
+    Manifest arm = parse_manifest(kManifest, "test", "arm64");
+    REQUIRE(arm.flavors.at("Ubuntu").size() == 1);
+    CHECK(arm.flavors.at("Ubuntu")[0].url == "https://e/u-arm.wsl");
+    CHECK(arm.flavors.at("archlinux").empty());
+}
+
+TEST_CASE("manifest: malformed input is WSL_E_INVALID_JSON with the parser's message") {
+    CHECK(code_of([] { parse_manifest("{\"Default\": ", "http://x/l.json", "amd64"); })
+              .starts_with("WSL_E_INVALID_JSON: The distribution list at http://x/l.json is not "
+                           "valid: [json.exception.parse_error"));
+    CHECK(code_of([] { parse_manifest("[]", "s", "amd64"); }).find("top level") !=
+          std::string::npos);
+    CHECK(code_of([] {
+              parse_manifest(R"({"ModernDistributions": {"X": [{"Name": 5}]}})", "s", "amd64");
+          }).find("\"Name\" must be a string") != std::string::npos);
+    CHECK(code_of([] {
+              parse_manifest(R"({"ModernDistributions": {"X": [{"FriendlyName": "f"}]}})", "s",
+                             "amd64");
+          }).find("no \"Name\"") != std::string::npos);
+    CHECK(code_of([] {
+              parse_manifest(R"({"ModernDistributions": {"X": [{"Name": "a", "Amd64Url": "u"}]}})",
+                             "s", "amd64");
+          }).find("must be an object") != std::string::npos);
+    CHECK(code_of([] {
+              parse_manifest(R"({"ModernDistributions": {"X": {}}})", "s", "amd64");
+          }).find("list of versions") != std::string::npos);
+}
+
+TEST_CASE("manifest: lookup by flavor selects its default; names match in any case") {
+    Manifest m = parse_manifest(kManifest, "test", "amd64");
+    CHECK(lookup(m, "ubuntu")->name == "Ubuntu");
+    CHECK(lookup(m, "UBUNTU-22.04")->name == "Ubuntu-22.04");
+    CHECK(lookup(m, "many")->name == "M4");
+    CHECK(lookup(m, "m5")->friendly_name == "Five");
+    CHECK_FALSE(lookup(m, "Legacy"));
+    CHECK_FALSE(lookup(m, "Ubuntu-99"));
+}
+
+TEST_CASE("manifest: --list --online rows: override first, four per flavor, byte order") {
+    Manifest base = parse_manifest(kManifest, "test", "amd64");
+    auto rows = online_rows(nullptr, base);
+    std::vector<std::string> names;
+    for (const auto& r : rows)
+        names.push_back(r.first);
+    CHECK(names ==
+          std::vector<std::string>{"M1", "M2", "M3", "M4", "Ubuntu", "Ubuntu-22.04", "archlinux"});
+    Manifest extra = parse_manifest(
+        R"({"ModernDistributions": {"Zed": [{"Name": "Zed-1", "FriendlyName": "Z",
+            "Amd64Url": {"Url": "u", "Sha256": "s"}}, {"Name": "Ubuntu", "FriendlyName": "Mine",
+            "Amd64Url": {"Url": "u", "Sha256": "s"}}]}})",
+        "o", "amd64");
+    rows = online_rows(&extra, base);
+    REQUIRE(rows.size() == 8);
+    CHECK(rows[0].first == "Zed-1");
+    CHECK(rows[1] == std::pair<std::string, std::string>{"Ubuntu", "Mine"});
+    CHECK(rows[2].first == "M1");
+}
+
+TEST_CASE("manifest: Sha256 is 64 hex digits with an optional 0x") {
+    std::string hex(64, 'a');
+    CHECK(parse_sha256(hex)->size() == 32);
+    CHECK(parse_sha256("0x" + std::string(64, 'F'))->at(0) == '\xff');
+    CHECK_FALSE(parse_sha256(std::string(63, 'a')));
+    CHECK_FALSE(parse_sha256(std::string(65, 'a')));
+    CHECK_FALSE(parse_sha256(std::string(63, 'a') + "g"));
+    CHECK_FALSE(parse_sha256(""));
+}
+
+TEST_CASE("manifest: the built-in catalog parses and its default resolves") {
+    Manifest m = parse_manifest(builtin_manifest(), "built in", "amd64");
+    REQUIRE_FALSE(m.default_name.empty());
+    auto img = lookup(m, m.default_name);
+    REQUIRE(img);
+    CHECK(img->url.starts_with("https://"));
+    CHECK(parse_sha256(img->sha256));
+    for (const auto& [flavor, versions] : m.flavors)
+        for (const auto& v : versions)
+            CHECK_MESSAGE(parse_sha256(v.sha256), v.name);
+}
+
+TEST_CASE("sha256: known digests") {
+    Sha256 a;
+    a.update("abc", 3);
+    CHECK(to_hex(a.finish()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    Sha256 e;
+    CHECK(to_hex(e.finish()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("url: parse") {
+    auto u = parse_url("HTTPS://User:p%40ss@Example.COM/a/b?c=1#frag");
+    REQUIRE(u);
+    CHECK(u->scheme == "https");
+    CHECK(u->host == "example.com");
+    CHECK(u->port == 443);
+    CHECK(u->user == "User");
+    CHECK(u->password == "p@ss");
+    CHECK(u->target == "/a/b?c=1");
+    CHECK(u->origin() == "https://example.com:443");
+    CHECK(u->str() == "https://example.com/a/b?c=1");
+    u = parse_url("http://[::1]:8080");
+    REQUIRE(u);
+    CHECK(u->host == "::1");
+    CHECK(u->port == 8080);
+    CHECK(u->target == "/");
+    CHECK(u->origin() == "http://[::1]:8080");
+    u = parse_url("file:///tmp/a%20b.json");
+    REQUIRE(u);
+    CHECK(u->target == "/tmp/a b.json");
+    CHECK(parse_url("file://localhost/x")->target == "/x");
+    CHECK_FALSE(parse_url("file://otherhost/x"));
+    CHECK_FALSE(parse_url("ftp://e/x"));
+    CHECK_FALSE(parse_url("http://e:99999/"));
+    CHECK_FALSE(parse_url("http:///x"));
+    CHECK_FALSE(parse_url("http://e/a b"));
+    CHECK_FALSE(parse_url("example.com/x"));
+}
+
+TEST_CASE("url: redirect locations") {
+    Url base = *parse_url("http://h:81/dir/file.wsl?q");
+    CHECK(resolve(base, "/top")->str() == "http://h:81/top");
+    CHECK(resolve(base, "other.wsl")->str() == "http://h:81/dir/other.wsl");
+    CHECK(resolve(base, "https://x/y")->str() == "https://x/y");
+    CHECK(resolve(base, "//cdn/z")->str() == "http://cdn/z");
+    CHECK_FALSE(resolve(base, ""));
+    CHECK_FALSE(resolve(base, "/a\nb"));
+}
+
+TEST_CASE("url: proxies from the environment") {
+    std::map<std::string, std::string> env;
+    Getenv get = [&](const char* k) -> const char* {
+        auto it = env.find(k);
+        return it == env.end() ? nullptr : it->second.c_str();
+    };
+    Url http = *parse_url("http://mirror.example.com/x");
+    Url https = *parse_url("https://mirror.example.com:8443/x");
+    CHECK_FALSE(proxy_for(http, get));
+    env["http_proxy"] = "http://user:pw@proxy:3128";
+    env["HTTPS_PROXY"] = "proxy2:8080";
+    auto p = proxy_for(http, get);
+    REQUIRE(p);
+    CHECK(p->host == "proxy");
+    CHECK(p->port == 3128);
+    CHECK(p->user == "user");
+    CHECK(p->password == "pw");
+    CHECK(proxy_for(https, get)->host == "proxy2");
+    CHECK_FALSE(proxy_for(*parse_url("file:///x"), get));
+    for (const char* np : {"mirror.example.com", ".example.com", "example.com", "*",
+                           "other, example.com", "mirror.example.com:8443"}) {
+        env["no_proxy"] = np;
+        CHECK_FALSE_MESSAGE(proxy_for(https, get), np);
+    }
+    for (const char* np : {"ample.com", "mirror.example.com:80", "x.mirror.example.com"}) {
+        env["no_proxy"] = np;
+        CHECK_MESSAGE(proxy_for(https, get), np);
+    }
+    env.erase("no_proxy");
+    env["HTTPS_PROXY"] = "https://secure-proxy:443";
+    CHECK(code_of([&] { proxy_for(https, get); }).starts_with("WSL_E_DOWNLOAD_FAILED"));
+}
