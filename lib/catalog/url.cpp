@@ -75,18 +75,31 @@ bool split_host_port(std::string_view hp, std::string& host, int& port) {
 
 } // namespace
 
+namespace {
+// IPv6 literals go in brackets. (Appending, not "[" + host: GCC 12 -O3 warns on that.)
+std::string bracketed(const std::string& host) {
+    if (host.find(':') == std::string::npos)
+        return host;
+    std::string out = "[";
+    out += host;
+    out += ']';
+    return out;
+}
+} // namespace
+
 std::string Url::origin() const {
-    std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    return scheme + "://" + h + ":" + std::to_string(port);
+    return scheme + "://" + bracketed(host) + ":" + std::to_string(port);
 }
 
 std::string Url::str() const {
-    if (scheme == "file")
-        return "file://" + target;
-    std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    std::string out = scheme + "://" + h;
-    if (port != default_port(scheme))
-        out += ":" + std::to_string(port);
+    std::string out = scheme + "://";
+    if (scheme != "file") {
+        out += bracketed(host);
+        if (port != default_port(scheme)) {
+            out += ':';
+            out += std::to_string(port);
+        }
+    }
     return out + target;
 }
 
@@ -127,7 +140,8 @@ std::optional<Url> parse_url(std::string_view text) {
     if (!split_host_port(authority, u.host, u.port) || u.host.empty())
         return std::nullopt;
     u.host = lower(u.host);
-    u.target = target.empty() || target[0] != '/' ? "/" + std::string(target) : std::string(target);
+    u.target = target.empty() || target[0] != '/' ? std::string(1, '/') : std::string();
+    u.target += target;
     return u;
 }
 
