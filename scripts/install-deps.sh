@@ -11,7 +11,8 @@ packages=(
     libcli11-dev libcpp-httplib-dev
     # tests and benchmarks
     python3 mmdebstrap debian-archive-keyring zstd libarchive-tools attr acl libcap2-bin hyperfine
-    uidmap util-linux passwd procps busybox-static tmux systemd-container
+    uidmap util-linux passwd procps busybox-static tmux systemd-container curl openssl
+    ca-certificates
 )
 
 if [[ $EUID -eq 0 ]]; then
