@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/write_all.h"
 #include "catalog/http.h"
 #include "catalog/sha256.h"
 #include "catalog_source.h"
@@ -56,19 +57,6 @@ struct Pump {
     std::exception_ptr error;
     std::string digest;
 };
-
-bool write_all(int fd, const char* p, size_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= static_cast<size_t>(w);
-    }
-    return true;
-}
 
 void run_pump(std::shared_ptr<Pump> p, std::string url, UniqueFd file) {
     try {

@@ -13,10 +13,12 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/write_all.h"
 #include "client.h"
 #include "protocol/frame.h"
 #include "render.h"
 #include "setup_prompt.h"
+#include "signal_pipe.h"
 #include "user_config.h"
 
 namespace wsl::cli {
@@ -28,20 +30,11 @@ namespace {
 // The terminal's settings before raw mode; restored on every way out, signals included.
 termios g_saved;
 bool g_raw = false;
-int g_signal_pipe = -1;
 
 void restore_terminal() {
     if (g_raw)
         ::tcsetattr(STDIN_FILENO, TCSADRAIN, &g_saved);
     g_raw = false;
-}
-
-void on_signal(int sig) {
-    unsigned char c = static_cast<unsigned char>(sig);
-    int saved = errno;
-    if (::write(g_signal_pipe, &c, 1) < 0) {
-    }
-    errno = saved;
 }
 
 void enter_raw() {
@@ -51,19 +44,6 @@ void enter_raw() {
     ::cfmakeraw(&raw);
     if (::tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
         g_raw = true;
-}
-
-bool write_all(int fd, const char* p, size_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= static_cast<size_t>(w);
-    }
-    return true;
 }
 
 // Moves what the pty has to the terminal; false once the pty is closed.
@@ -248,16 +228,7 @@ int run_session(const Invocation& inv) {
         }
     }
 
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
-        fail_errno("E_UNEXPECTED", "pipe");
-    UniqueFd sig_read(pipe_fds[0]), sig_write(pipe_fds[1]);
-    g_signal_pipe = sig_write.get();
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2})
-        ::sigaction(s, &sa, nullptr);
+    SignalPipe signals({SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2});
 
     // An interactive shell may first run the distro's first-run setup, on this terminal.
     UniqueFd sock;
@@ -269,7 +240,7 @@ int run_session(const Invocation& inv) {
             break;
         if (type == "session" && !m.fds.empty()) {
             if (m.body.value("setup", false)) {
-                int code = Session(std::move(m.fds[0]), tty, sig_read.get()).run();
+                int code = Session(std::move(m.fds[0]), tty, signals.fd()).run();
                 r.send({{"setupExit", code}});
             } else {
                 sock = std::move(m.fds[0]);
@@ -289,7 +260,7 @@ int run_session(const Invocation& inv) {
             r.send({{"setupUser", account->first}, {"password", account->second}});
         }
     }
-    return Session(std::move(sock), tty, sig_read.get()).run();
+    return Session(std::move(sock), tty, signals.fd()).run();
 }
 
 } // namespace wsl::cli
