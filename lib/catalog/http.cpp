@@ -100,15 +100,19 @@ const char* reason(int status) {
                                 const HttpOptions& o) {
     std::string what;
     const char* code = "WININET_E_DOWNLOAD_FAILURE";
+    // A connection goes to the proxy when there is one: name what refused.
+    std::string peer = fmt::format("{}:{}", u.host, u.port);
+    if (auto p = proxy_for(u, o.env))
+        peer = fmt::format("the proxy {}:{}", p->host, p->port);
     switch (e) {
     case httplib::Error::Connection:
         code = "WININET_E_CANNOT_CONNECT";
-        what = fmt::format("cannot connect to {}:{}", u.host, u.port);
+        what = "cannot connect to " + peer;
         break;
     case httplib::Error::ConnectionTimeout:
         code = "WININET_E_TIMEOUT";
-        what = fmt::format("connecting to {}:{} timed out after {} s", u.host, u.port,
-                           o.connect_timeout.count());
+        what =
+            fmt::format("connecting to {} timed out after {} s", peer, o.connect_timeout.count());
         break;
     case httplib::Error::Read:
     case httplib::Error::Write:
@@ -199,15 +203,18 @@ Fetched fetch(const std::string& url, const std::string& etag, size_t limit,
             headers.emplace("If-None-Match", etag);
         std::string location;
         bool too_big = false;
+        auto last_activity = Clock::now();
         auto res = client->Get(
             u.target, headers,
             [&](const httplib::Response& r) {
+                last_activity = Clock::now();
                 out.status = r.status;
                 out.etag = r.get_header_value("ETag");
                 location = r.get_header_value("Location");
                 return r.status == 200;
             },
             [&](const char* data, size_t n) {
+                last_activity = Clock::now();
                 out.body.append(data, n);
                 too_big = out.body.size() > limit;
                 return !too_big;
@@ -228,7 +235,8 @@ Fetched fetch(const std::string& url, const std::string& etag, size_t limit,
         if (out.status != 0 && out.status != 200)
             status_error(out.status, u);
         if (res.error() != httplib::Error::Success)
-            network_error(res.error(), u, false, options);
+            network_error(res.error(), u, Clock::now() - last_activity >= options.read_timeout,
+                          options);
         return out;
     }
 }
@@ -355,7 +363,7 @@ void download(const std::string& url, const HttpOptions& options, const Download
         // nothing is retried once, so a dead or stalled server fails in bounded time.
         if (!transient || idle_attempts >= 2 || (timed_out && !progressed))
             network_error(err, u, timed_out, options);
-        if (events.retrying)
+        if (progressed && events.retrying)
             events.retrying(fmt::format("The connection to {} dropped after {} bytes; resuming.",
                                         u.host, received));
         if (!progressed)

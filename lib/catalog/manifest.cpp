@@ -108,7 +108,7 @@ std::vector<std::pair<std::string, std::string>> online_rows(const Manifest* ove
                 const auto& v = versions[i];
                 bool seen = false;
                 for (const auto& r : rows)
-                    seen = seen || r.first == v.name;
+                    seen = seen || config::iequals(r.first, v.name); // as lookup matches
                 if (!seen)
                     rows.emplace_back(v.name, v.friendly_name);
             }

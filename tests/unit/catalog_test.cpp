@@ -213,3 +213,17 @@ TEST_CASE("url: proxies from the environment") {
     env["HTTPS_PROXY"] = "https://secure-proxy:443";
     CHECK(code_of([&] { proxy_for(https, get); }).starts_with("WSL_E_DOWNLOAD_FAILED"));
 }
+
+TEST_CASE("manifest: an override hides a base entry whose name differs only in case") {
+    Manifest base = parse_manifest(
+        R"({"ModernDistributions": {"B": [{"Name": "b-1", "FriendlyName": "Beta One",
+            "Amd64Url": {"Url": "u", "Sha256": "s"}}]}})",
+        "b", "amd64");
+    Manifest extra = parse_manifest(
+        R"({"ModernDistributions": {"B": [{"Name": "B-1", "FriendlyName": "Beta Override",
+            "Amd64Url": {"Url": "u", "Sha256": "s"}}]}})",
+        "o", "amd64");
+    auto rows = online_rows(&extra, base);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].second == "Beta Override");
+}
