@@ -258,7 +258,7 @@ int install(const Invocation& inv) {
             pollfd pf[3] = {
                 {r.sock(), POLLIN, 0}, {done_r.get(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
             if (::poll(pf, 3, stopped_by ? 30000 : -1) == 0)
-                return 128 + stopped_by; // the service did not answer the cancellation
+                die_of_signal(stopped_by); // the service did not answer the cancellation
             if (pf[2].revents) {
                 for (int sig : signals.take()) {
                     if (stopped_by)
@@ -299,7 +299,7 @@ int install(const Invocation& inv) {
         if (stopped_by) {
             std::lock_guard lock(pump->m);
             pump->progress.clear();
-            return 128 + stopped_by;
+            die_of_signal(stopped_by);
         }
         if (!pump_done && wait_readable(done_r.get(), signals.fd(), 500))
             finish_pump();
@@ -308,7 +308,7 @@ int install(const Invocation& inv) {
         throw;
     }
     if (stopped_by)
-        return 128 + stopped_by;
+        die_of_signal(stopped_by);
     if (dir)
         dir->keep();
     std::string installed = result.value("name", name);

@@ -234,6 +234,17 @@ int run_session(const Invocation& inv) {
     UniqueFd sock;
     Request r(req, fds);
     for (;;) {
+        // Until a session starts (the service may be waiting for another client's setup),
+        // an interrupt ends this client; the service sees it go.
+        pollfd p[2] = {{r.sock(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
+        if (::poll(p, 2, -1) < 0)
+            continue;
+        if (p[1].revents) {
+            for (int sig : signals.take())
+                if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
+                    die_of_signal(sig);
+            continue;
+        }
         protocol::Message m = r.next();
         std::string type = m.body.value("type", "");
         if (type == "result")

@@ -16,15 +16,16 @@ namespace {
 // One line from the terminal, byte by byte (nothing is buffered past it for the session that
 // follows); nullopt on end of input or an interrupting signal.
 std::optional<std::string> read_line(const char* prompt, bool echo) {
-    fmt::print("{}", prompt);
-    std::fflush(stdout);
     termios saved{};
     bool quiet = !echo && ::tcgetattr(STDIN_FILENO, &saved) == 0;
     if (quiet) {
+        // Echo goes off before the prompt shows, so nothing typed after it is lost.
         termios t = saved;
         t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+        ::tcsetattr(STDIN_FILENO, TCSADRAIN, &t);
     }
+    fmt::print("{}", prompt);
+    std::fflush(stdout);
     std::string line;
     bool ok = false;
     for (;;) {
@@ -40,9 +41,12 @@ std::optional<std::string> read_line(const char* prompt, bool echo) {
             line += c;
     }
     if (quiet) {
-        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        ::tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
         fmt::print("\n");
+    } else if (!ok) {
+        fmt::print("\n"); // end of input: the next message starts on its own line
     }
+    std::fflush(stdout);
     if (!ok)
         return std::nullopt;
     return line;

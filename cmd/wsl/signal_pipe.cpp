@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "base/error.h"
 
@@ -51,6 +52,17 @@ std::vector<int> SignalPipe::take() {
     while ((n = ::read(read_.get(), buf, sizeof buf)) > 0)
         out.insert(out.end(), buf, buf + n);
     return out;
+}
+
+void die_of_signal(int sig) {
+    std::fflush(stdout);
+    ::signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
+    ::raise(sig);
+    ::_exit(128 + sig);
 }
 
 } // namespace wsl::cli

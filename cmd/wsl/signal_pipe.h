@@ -23,4 +23,8 @@ private:
     std::vector<int> signals_;
 };
 
+// Ends this process the way sig would have (the default action), so a shell sees a command
+// killed by Ctrl-C rather than one that exited with 130.
+[[noreturn]] void die_of_signal(int sig);
+
 } // namespace wsl::cli
