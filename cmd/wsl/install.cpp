@@ -220,6 +220,9 @@ int install(const Invocation& inv) {
     bool pump_done = false;
     int stopped_by = 0;
     auto finish_pump = [&] {
+        char c;
+        if (::read(done_r.get(), &c, 1) < 0) { // consumed, or poll would report it forever
+        }
         pump_done = true;
         std::lock_guard lock(pump->m);
         pump->progress.clear();
@@ -252,13 +255,21 @@ int install(const Invocation& inv) {
         return std::nullopt;
     };
 
+    // Interrupted: leave no directory this command made, then die of the signal.
+    auto stop_now = [&] {
+        dir.reset();
+        std::lock_guard lock(pump->m);
+        pump->progress.clear();
+        die_of_signal(stopped_by);
+    };
+
     json result;
     try {
         for (;;) {
             pollfd pf[3] = {
                 {r.sock(), POLLIN, 0}, {done_r.get(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
             if (::poll(pf, 3, stopped_by ? 30000 : -1) == 0)
-                die_of_signal(stopped_by); // the service did not answer the cancellation
+                stop_now(); // the service did not answer the cancellation
             if (pf[2].revents) {
                 for (int sig : signals.take()) {
                     if (stopped_by)
@@ -296,11 +307,8 @@ int install(const Invocation& inv) {
             }
         }
     } catch (const WslError& e) {
-        if (stopped_by) {
-            std::lock_guard lock(pump->m);
-            pump->progress.clear();
-            die_of_signal(stopped_by);
-        }
+        if (stopped_by)
+            stop_now();
         if (!pump_done && wait_readable(done_r.get(), signals.fd(), 500))
             finish_pump();
         if (auto mine = own_error())
@@ -308,7 +316,7 @@ int install(const Invocation& inv) {
         throw;
     }
     if (stopped_by)
-        die_of_signal(stopped_by);
+        stop_now();
     if (dir)
         dir->keep();
     std::string installed = result.value("name", name);

@@ -56,10 +56,11 @@ struct Reader {
             r->meter.add(n);
             return static_cast<la_ssize_t>(n);
         }
-        // About to wait on a slow source: show what has arrived so far first.
+        // About to wait on a slow source: show what has arrived so far first (still at most
+        // every 100 ms: a fast pipe is often empty for a moment).
         pollfd ready{r->fd, POLLIN, 0};
         if (::poll(&ready, 1, 0) == 0)
-            r->meter.report(true);
+            r->meter.report(false);
         ssize_t n = r->fill(r->buf.size());
         if (n < 0) {
             archive_set_error(a, r->read_errno, "Cannot read the archive: %s",
