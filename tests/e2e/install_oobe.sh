@@ -175,72 +175,13 @@ install_file() {
 # ---------------------------------------------------------------------------------------
 # the terminal: a private tmux server, one 200x50 window (no message wraps), no status line
 
-unset TMUX TMUX_PANE
-TMUX_SOCK=$T/tmux.sock
-tm() { tmux -S "$TMUX_SOCK" "$@"; }
-PANE=main:0.0
-TMUX_PID=""
-gone() { ! kill -0 "$1" 2>/dev/null; }
-tmux_cleanup() {
-    [[ -S $TMUX_SOCK ]] && tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
-    if [[ -n $TMUX_PID ]] && ! wait_until 3 gone "$TMUX_PID"; then
-        kill -9 "$TMUX_PID" 2>/dev/null
-    fi
-    TMUX_PID=""
-    return 0
-}
-trap 'rc=$?; tmux_cleanup; (exit $rc); e2e_cleanup' EXIT
-
-cat >"$T/outer.sh" <<EOF
-export WSL_SERVICE_SOCKET='$WSL_SERVICE_SOCKET'
-export WSL_BIN='$WSL_BIN'
-export T='$T'
-cd /
-export PS1='O> '
-unset HISTFILE PROMPT_COMMAND
+tmux_terminal 200 50 join <<'EOF'
 # Keys meant for a distro's shell must never end this one (that would end the pane).
 set -o ignoreeof
 exit() { echo "OUTER-EXIT-REFUSED"; }
 EOF
-tm -f /dev/null new-session -d -s main -x 200 -y 50 \
-    "exec env -u WSL_STATE_DIR bash --norc --noprofile --rcfile /dev/null -i" ||
-    die "tmux new-session failed"
-tm set-option -g status off >/dev/null
-tm set-option -g remain-on-exit off >/dev/null
-tm resize-window -t main -x 200 -y 50 >/dev/null 2>&1
-TMUX_PID=$(tm display-message -p '#{pid}')
-
-screen() { tm capture-pane -p -J -t "$PANE" 2>/dev/null; }
-screen_trimmed() { screen | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
-screen_has() { grep -Eq -- "$1" <<<"$(screen)"; }
 screen_count() { grep -Ec -- "$1" <<<"$(screen)"; }
-type_line() {
-    if [[ -n $1 ]]; then tm send-keys -t "$PANE" -l -- "$1" || return; fi
-    tm send-keys -t "$PANE" Enter
-}
-keys() { tm send-keys -t "$PANE" "$@"; }
-screen_is_clear() { (($(screen | grep -c .) <= 1)); }
-clear_screen() {
-    keys C-l
-    wait_until 3 screen_is_clear || note "the screen did not clear"
-    tm clear-history -t "$PANE"
-}
 
-# The rest of the test needs the pane: without it every check would only time out.
-pane_alive() {
-    tm has-session -t main 2>/dev/null || die "the tmux pane is gone (its shell exited)"
-}
-
-# see DESC ERE [TIMEOUT]: the screen shows a line matching ERE within TIMEOUT (10) seconds.
-see() {
-    if wait_until "${3:-10}" screen_has "$2"; then
-        ok "$1"
-        return 0
-    fi
-    pane_alive
-    not_ok "$1" "expected a line matching: $2" "screen:" "$(screen_trimmed)"
-    return 1
-}
 # see_n DESC ERE N [TIMEOUT]: at least N lines match ERE.
 screen_count_ge() { (($(screen_count "$1") >= $2)); }
 see_n() {
@@ -262,27 +203,12 @@ unseen() {
     return 1
 }
 
-# outcome DESC STATUS [TIMEOUT]: the outer shell printed OUT0=STATUS after wsl ended.
-outcome() {
-    wait_until "${3:-10}" screen_has '^OUT0=[0-9]+$'
-    local got
-    got=$(grep -Eo '^OUT0=[0-9]+$' <<<"$(screen)" | tail -n 1)
-    if [[ $got == "OUT0=$2" ]]; then
-        ok "$1"
-        return 0
-    fi
-    pane_alive
-    not_ok "$1" "expected: OUT0=$2 in the outer shell" "screen:" "$(screen_trimmed)"
-    return 1
-}
-
 # launch CMD: clears the screen and runs CMD in the outer shell, which prints OUT0=<status>.
 launch() {
     clear_screen
     type_line "$1; echo OUT\$((0))=\$?"
 }
 
-pane_pid() { tm display-message -p -t "$PANE" '#{pane_pid}'; }
 outer_idle() { [[ -z $(pgrep -P "$(pane_pid)") ]]; }
 # back_to_outer: whatever ran in the pane is over (the next launch starts from a prompt).
 back_to_outer() {

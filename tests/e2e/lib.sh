@@ -583,4 +583,93 @@ magic() {
     esac
 }
 
+# ---------------------------------------------------------------------------------------
+# a terminal: a private tmux server with one window whose outer bash runs the wsl CLI
+
+# tmux_terminal COLS ROWS [join] < EXTRA: starts it (stopped before lib.sh's clean-up) and
+# writes $T/outer.sh, the outer shell's settings plus the lines EXTRA; type
+# ". '$T/outer.sh'" into the pane to get the prompt "O> ". With "join", screen() joins wrapped
+# lines (without it, a command filling a row exactly would join its output).
+tmux_terminal() {
+    command -v tmux >/dev/null || skip_all "tmux is not installed"
+    unset TMUX TMUX_PANE
+    TMUX_SOCK=$T/tmux.sock
+    PANE=main:0.0
+    TMUX_PID=""
+    SCREEN_JOIN=${3:-}
+    trap 'rc=$?; tmux_cleanup; (exit $rc); e2e_cleanup' EXIT
+    {
+        printf "export WSL_SERVICE_SOCKET='%s'\nexport WSL_BIN='%s'\nexport T='%s'\n" \
+            "$WSL_SERVICE_SOCKET" "$WSL_BIN" "$T"
+        printf "cd /\nexport PS1='O> '\nunset HISTFILE PROMPT_COMMAND\n"
+        cat
+    } >"$T/outer.sh"
+    tm -f /dev/null new-session -d -s main -x "$1" -y "$2" \
+        "exec env -u WSL_STATE_DIR bash --norc --noprofile --rcfile /dev/null -i" ||
+        die "tmux new-session failed"
+    tm set-option -g status off >/dev/null
+    tm set-option -g remain-on-exit off >/dev/null
+    tm resize-window -t main -x "$1" -y "$2" >/dev/null 2>&1
+    TMUX_PID=$(tm display-message -p '#{pid}')
+}
+tm() { tmux -S "$TMUX_SOCK" "$@"; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+tmux_cleanup() {
+    [[ -S $TMUX_SOCK ]] && tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+    if [[ -n $TMUX_PID ]] && ! wait_until 3 gone "$TMUX_PID"; then
+        kill -9 "$TMUX_PID" 2>/dev/null
+    fi
+    TMUX_PID=""
+    return 0
+}
+
+# screen: the pane's visible text; screen_trimmed: without trailing empty lines (for reports).
+screen() { tm capture-pane -p ${SCREEN_JOIN:+-J} -t "$PANE" 2>/dev/null; }
+screen_trimmed() { screen | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
+screen_has() { grep -Eq -- "$1" <<<"$(screen)"; }
+# type_line TEXT: types TEXT literally (if any) and presses Enter.
+type_line() {
+    if [[ -n $1 ]]; then tm send-keys -t "$PANE" -l -- "$1" || return; fi
+    tm send-keys -t "$PANE" Enter
+}
+keys() { tm send-keys -t "$PANE" "$@"; }
+# clear_screen: a fresh screen and no scroll-back, so old output cannot satisfy a check.
+screen_is_clear() { (($(screen | grep -c .) <= 1)); }
+clear_screen() {
+    keys C-l
+    wait_until 3 screen_is_clear || note "the screen did not clear"
+    tm clear-history -t "$PANE"
+}
+pane_pid() { tm display-message -p -t "$PANE" '#{pane_pid}'; }
+# The rest of a test needs the pane: without it every check would only time out.
+pane_alive() {
+    tm has-session -t main 2>/dev/null || die "the tmux pane is gone (its shell exited)"
+}
+
+# see DESC ERE [TIMEOUT]: the screen shows a line matching ERE within TIMEOUT (10) seconds.
+see() {
+    if wait_until "${3:-10}" screen_has "$2"; then
+        ok "$1"
+        return 0
+    fi
+    pane_alive
+    not_ok "$1" "expected a line matching: $2" "screen:" "$(screen_trimmed)"
+    return 1
+}
+
+# outcome DESC STATUS [TIMEOUT]: the outer shell printed OUT0=STATUS after wsl ended (launch
+# commands as `CMD; echo OUT$((0))=$?`).
+outcome() {
+    wait_until "${3:-10}" screen_has 'OUT0=[0-9]+$'
+    local got
+    got=$(grep -Eo 'OUT0=[0-9]+$' <<<"$(screen)" | tail -n 1)
+    if [[ $got == "OUT0=$2" ]]; then
+        ok "$1"
+        return 0
+    fi
+    pane_alive
+    not_ok "$1" "expected: OUT0=$2 in the outer shell" "screen:" "$(screen_trimmed)"
+    return 1
+}
+
 e2e_init

@@ -7,7 +7,6 @@
 # where only some of the standard streams are the terminal.
 source "$(dirname "$0")/lib.sh"
 
-command -v tmux >/dev/null || skip_all "tmux is not installed"
 # A cached mmdebstrap minbase tarball (built once when missing: needs mmdebstrap and a mirror).
 TAR=$("$WSL_SRC/scripts/debian-rootfs.sh" 2>"$T/debian-rootfs.log") ||
     skip_all "no Debian tarball and it cannot be built: $(tail -n 3 "$T/debian-rootfs.log")"
@@ -22,69 +21,10 @@ note "import took $((SECONDS - t0)) s"
 # ---------------------------------------------------------------------------------------
 # the terminal: a private tmux server, one 100x30 window, no status line
 
-unset TMUX TMUX_PANE
-TMUX_SOCK=$T/tmux.sock
-tm() { tmux -S "$TMUX_SOCK" "$@"; }
-PANE=main:0.0
 ROWS=30
 COLS=100
-
-TMUX_PID=""
-tmux_cleanup() {
-    [[ -S $TMUX_SOCK ]] && tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
-    if [[ -n $TMUX_PID ]] && ! wait_until 3 gone "$TMUX_PID"; then
-        kill -9 "$TMUX_PID" 2>/dev/null
-    fi
-    TMUX_PID=""
-    return 0
-}
-gone() { ! kill -0 "$1" 2>/dev/null; }
-# The server goes before lib.sh's clean-up (which kills the service and removes $T).
-trap 'rc=$?; tmux_cleanup; (exit $rc); e2e_cleanup' EXIT
-
 # The pane's shell: a plain bash that knows where the service is and keeps no history.
-cat >"$T/outer.sh" <<EOF
-export WSL_SERVICE_SOCKET='$WSL_SERVICE_SOCKET'
-export WSL_BIN='$WSL_BIN'
-export T='$T'
-cd /   # a short prompt in the distro (its cwd is /mnt/host + this one)
-export PS1='O> '
-unset HISTFILE PROMPT_COMMAND
-EOF
-tm -f /dev/null new-session -d -s main -x "$COLS" -y "$ROWS" \
-    "exec env -u WSL_STATE_DIR bash --norc --noprofile --rcfile /dev/null -i" ||
-    die "tmux new-session failed"
-tm set-option -g status off >/dev/null
-tm set-option -g remain-on-exit off >/dev/null
-tm resize-window -t main -x "$COLS" -y "$ROWS" >/dev/null 2>&1
-TMUX_PID=$(tm display-message -p '#{pid}')
-
-# screen: the pane's visible text, one screen row a line (wrapped lines are not joined: a
-# command filling a row exactly would otherwise join its output).
-screen() { tm capture-pane -p -t "$PANE"; }
-# screen_trimmed: the screen without its trailing empty lines, for failure reports.
-screen_trimmed() { screen | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
-screen_has() { grep -Eq -- "$1" <<<"$(screen)"; }
-# type_line TEXT: types TEXT literally and presses Enter.
-type_line() { tm send-keys -t "$PANE" -l -- "$1" && tm send-keys -t "$PANE" Enter; }
-keys() { tm send-keys -t "$PANE" "$@"; }
-# clear_screen: a fresh screen and no scroll-back, so old output cannot satisfy a check.
-screen_is_clear() { (($(screen | grep -c .) <= 1)); }
-clear_screen() {
-    keys C-l
-    wait_until 3 screen_is_clear || note "the screen did not clear"
-    tm clear-history -t "$PANE"
-}
-
-# see DESC ERE [TIMEOUT]: the screen shows a line matching ERE within TIMEOUT (10) seconds.
-see() {
-    if wait_until "${3:-10}" screen_has "$2"; then
-        ok "$1"
-        return 0
-    fi
-    not_ok "$1" "expected a line matching: $2" "screen:" "$(screen_trimmed)"
-    return 1
-}
+tmux_terminal "$COLS" "$ROWS" </dev/null
 
 # tty_is SETTING: the pane's terminal has SETTING now (e.g. icanon, -icanon), seen from outside.
 tty_is() {
@@ -94,7 +34,6 @@ tty_is() {
 }
 
 # pane_pid: the outer bash; client_pid: the wsl it runs (empty when none).
-pane_pid() { tm display-message -p -t "$PANE" '#{pane_pid}'; }
 client_pid() { pgrep -P "$(pane_pid)" -x wsl | head -n 1; }
 has_client() { [[ -n $(client_pid) ]]; }
 
@@ -163,19 +102,6 @@ login_shell() {
         die "$2: wsl -d Deb shows Debian's root prompt" "$(screen)"
     type_line "unset HISTFILE; export PS1='D> '; echo IN\$(($1))=\$WSL_DISTRO_NAME"
     see "$2 starts and takes commands (wsl -d Deb)" "^IN$1=Deb\$" 15 || die "no login shell"
-}
-
-# outcome DESC STATUS [TIMEOUT]: the outer shell printed OUT0=STATUS after wsl ended.
-outcome() {
-    wait_until "${3:-10}" screen_has 'OUT0=[0-9]+$'
-    local got
-    got=$(grep -Eo 'OUT0=[0-9]+$' <<<"$(screen)" | tail -n 1)
-    if [[ $got == "OUT0=$2" ]]; then
-        ok "$1"
-        return 0
-    fi
-    not_ok "$1" "expected: OUT0=$2 in the outer shell" "screen:" "$(screen_trimmed)"
-    return 1
 }
 
 # ---------------------------------------------------------------------------------------
