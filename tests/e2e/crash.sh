@@ -264,6 +264,14 @@ for c in "${ABUSE[@]}"; do
         not_ok "abuse $c: service still answers" "$(cmd_report)"; fi
 done
 
+# The install cases registered, extracted and were refused: nothing of them stays.
+check "abuse: no install was kept" not reg_has abused
+stray=""
+for d in "$STATE"/users/0/*/; do
+    [[ -d $d ]] && ! grep -qF "\"$(basename "$d")\"" "$(registry_file 0)" && stray+="$d "
+done
+assert_eq "  ...and no storage directory that no distro owns" "" "$stray"
+
 # Silent clients must not block others.
 holders=()
 for i in $(seq 1 20); do

@@ -790,6 +790,58 @@ def _(s):
                                "cwd": 7})
 
 
+def tiny_rootfs_tar():
+    """A minimal distro as an uncompressed tar: etc/ and an empty etc/os-release."""
+    import io
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        d = tarfile.TarInfo("etc")
+        d.type, d.mode = tarfile.DIRTYPE, 0o755
+        t.addfile(d)
+        f = tarfile.TarInfo("etc/os-release")
+        t.addfile(f, io.BytesIO(b""))
+    return buf.getvalue()
+
+
+@abuse("install-no-fds")
+def _(s):
+    return sendall_quiet(s, frame(json.dumps({"v": 1, "op": "install", "name": "abused"}).encode())), True
+
+
+@abuse("install-bad-name")
+def _(s):
+    r, w = os.pipe()
+    try:
+        socket.send_fds(s, [frame(json.dumps({"v": 1, "op": "install", "name": ["x"]}).encode())], [r])
+    finally:
+        os.close(r)
+        os.close(w)
+    return "sent", True
+
+
+@abuse("install-bad-commit")
+def _(s):
+    # A real install up to "extracted", then a commit that is not a boolean: refused, and the
+    # extracted tree and the record go again.
+    r, w = os.pipe()
+    socket.send_fds(s, [frame(json.dumps({"v": 1, "op": "install", "name": "abused"}).encode())], [r])
+    os.close(r)
+    os.write(w, tiny_rootfs_tar())
+    os.close(w)
+    s.settimeout(10.0)
+    for _ in range(50):
+        head = s.recv(4, socket.MSG_WAITALL)
+        if len(head) < 4:
+            return "closed before extracted", False
+        body = json.loads(s.recv(struct.unpack("<I", head)[0], socket.MSG_WAITALL))
+        if body.get("type") == "extracted":
+            return sendall_quiet(s, frame(json.dumps({"commit": "yes"}).encode())), True
+        if body.get("type") in ("error", "result"):
+            return "ended early: " + json.dumps(body), False
+    return "no extracted event", False
+
+
 def cmd_abuse(args):
     path, case = args
     if case == "list":
