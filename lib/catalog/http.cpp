@@ -159,11 +159,36 @@ bool parse_content_range(const std::string& v, uint64_t& first, std::optional<ui
     return false;
 }
 
-UniqueFd open_local(const Url& u) {
+// A file:// URL, read as the user: its size, then its bytes in order (data false: cancel).
+void read_local(const Url& u, const std::function<void(uint64_t)>& started,
+                const std::function<bool(const char*, size_t)>& data) {
     UniqueFd fd(::open(u.target.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd)
         fail_errno("WSL_E_FILE_NOT_FOUND", fmt::format("Cannot open {}", u.str()));
-    return fd;
+    off_t size = ::lseek(fd.get(), 0, SEEK_END);
+    ::lseek(fd.get(), 0, SEEK_SET);
+    if (started)
+        started(size > 0 ? static_cast<uint64_t>(size) : 0);
+    std::vector<char> buf(1 << 20);
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n < 0)
+            fail_errno("WSL_E_FILE_NOT_FOUND", fmt::format("Cannot read {}", u.str()));
+        if (n == 0)
+            return;
+        if (!data(buf.data(), static_cast<size_t>(n)))
+            fail("E_ABORT", "The download was cancelled.");
+    }
+}
+
+// The URL a redirect from `from` leads to; never to a local file, at most max_redirects times.
+Url follow(const Url& from, const std::string& location, int& redirects, const HttpOptions& o,
+           const std::string& url) {
+    auto next = resolve(from, location);
+    if (!next || next->scheme == "file" || ++redirects > o.max_redirects)
+        fail("WININET_E_REDIRECT_FAILED",
+             fmt::format("Failed to download {}: a bad or endless redirect.", url));
+    return *next;
 }
 
 } // namespace
@@ -179,30 +204,26 @@ Fetched fetch(const std::string& url, const std::string& etag, size_t limit,
               const HttpOptions& options) {
     Url u = must_parse(url);
     Fetched out;
+    auto too_big = [&] {
+        fail("WSL_E_INVALID_JSON", fmt::format("{} is larger than {} bytes.", u.str(), limit));
+    };
     if (u.scheme == "file") {
-        UniqueFd fd = open_local(u);
-        char buf[65536];
-        for (;;) {
-            ssize_t n = ::read(fd.get(), buf, sizeof buf);
-            if (n < 0)
-                fail_errno("WSL_E_FILE_NOT_FOUND", fmt::format("Cannot read {}", u.str()));
-            if (n == 0)
-                break;
-            out.body.append(buf, static_cast<size_t>(n));
+        read_local(u, {}, [&](const char* data, size_t n) {
+            out.body.append(data, n);
             if (out.body.size() > limit)
-                fail("WSL_E_INVALID_JSON",
-                     fmt::format("{} is larger than {} bytes.", u.str(), limit));
-        }
+                too_big();
+            return true;
+        });
         out.status = 200;
         return out;
     }
-    for (int redirects = 0;; ++redirects) {
+    for (int redirects = 0;;) {
         auto client = client_for(u, options);
         httplib::Headers headers = request_headers();
         if (!etag.empty())
             headers.emplace("If-None-Match", etag);
         std::string location;
-        bool too_big = false;
+        bool over = false;
         auto last_activity = Clock::now();
         auto res = client->Get(
             u.target, headers,
@@ -216,17 +237,13 @@ Fetched fetch(const std::string& url, const std::string& etag, size_t limit,
             [&](const char* data, size_t n) {
                 last_activity = Clock::now();
                 out.body.append(data, n);
-                too_big = out.body.size() > limit;
-                return !too_big;
+                over = out.body.size() > limit;
+                return !over;
             });
-        if (too_big)
-            fail("WSL_E_INVALID_JSON", fmt::format("{} is larger than {} bytes.", u.str(), limit));
+        if (over)
+            too_big();
         if (is_redirect(out.status)) {
-            auto next = resolve(u, location);
-            if (!next || next->scheme == "file" || redirects >= options.max_redirects)
-                fail("WININET_E_REDIRECT_FAILED",
-                     fmt::format("Failed to download {}: a bad or endless redirect.", url));
-            u = *next;
+            u = follow(u, location, redirects, options, url);
             out = {};
             continue;
         }
@@ -243,23 +260,8 @@ Fetched fetch(const std::string& url, const std::string& etag, size_t limit,
 
 void download(const std::string& url, const HttpOptions& options, const DownloadEvents& events) {
     Url u = must_parse(url);
-    if (u.scheme == "file") {
-        UniqueFd fd = open_local(u);
-        off_t size = ::lseek(fd.get(), 0, SEEK_END);
-        ::lseek(fd.get(), 0, SEEK_SET);
-        if (events.started)
-            events.started(size > 0 ? static_cast<uint64_t>(size) : 0);
-        std::vector<char> buf(1 << 20);
-        for (;;) {
-            ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-            if (n < 0)
-                fail_errno("WSL_E_FILE_NOT_FOUND", fmt::format("Cannot read {}", u.str()));
-            if (n == 0)
-                return;
-            if (!events.data(buf.data(), static_cast<size_t>(n)))
-                fail("E_ABORT", "The download was cancelled.");
-        }
-    }
+    if (u.scheme == "file")
+        return read_local(u, events.started, events.data);
 
     uint64_t received = 0;
     std::optional<uint64_t> total;
@@ -339,11 +341,7 @@ void download(const std::string& url, const HttpOptions& options, const Download
             fail("WININET_E_DOWNLOAD_FAILURE",
                  fmt::format("Failed to download {}: {}.", u.str(), protocol_error));
         if (is_redirect(status)) {
-            auto next = resolve(u, location);
-            if (!next || next->scheme == "file" || ++redirects > options.max_redirects)
-                fail("WININET_E_REDIRECT_FAILED",
-                     fmt::format("Failed to download {}: a bad or endless redirect.", url));
-            u = *next;
+            u = follow(u, location, redirects, options, url);
             continue;
         }
         if (status == 416 && total && received == *total)

@@ -2,6 +2,8 @@
 
 #include <poll.h>
 
+#include <cerrno>
+
 #include "base/error.h"
 #include "protocol/frame.h"
 
@@ -17,6 +19,24 @@ void Channel::event(const nlohmann::json& ev) {
     } catch (const WslError&) {
         cancelled();
     }
+}
+
+nlohmann::json Channel::receive(int timeout_ms) {
+    pollfd p{sock_, POLLIN, 0};
+    int n;
+    do {
+        n = ::poll(&p, 1, timeout_ms);
+    } while (n < 0 && errno == EINTR);
+    std::optional<protocol::Message> m;
+    if (n > 0) {
+        try {
+            m = protocol::receive(sock_);
+        } catch (const WslError&) {
+        }
+    }
+    if (!m)
+        cancelled();
+    return std::move(m->body);
 }
 
 bool Channel::hung_up() const {

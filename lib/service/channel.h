@@ -13,6 +13,9 @@ public:
     int sock() const { return sock_; }
     // True when the client has hung up.
     bool hung_up() const;
+    // The client's next message, waiting at most timeout_ms (-1: as long as it takes);
+    // cancelled() when it hangs up, sends garbage or says nothing in time.
+    nlohmann::json receive(int timeout_ms);
 
 private:
     int sock_;

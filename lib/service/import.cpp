@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -144,19 +143,7 @@ json Service::add_distro(const Caller& c, const json& req, std::vector<UniqueFd>
 
 void Service::await_commit(Channel& ch) {
     ch.event({{"type", "extracted"}});
-    pollfd p{ch.sock(), POLLIN, 0};
-    int n;
-    do {
-        n = ::poll(&p, 1, 60000);
-    } while (n < 0 && errno == EINTR);
-    std::optional<protocol::Message> m;
-    if (n > 0) {
-        try {
-            m = protocol::receive(ch.sock());
-        } catch (const WslError&) {
-        }
-    }
-    if (!m || !m->body.value("commit", false))
+    if (!ch.receive(60000).value("commit", false))
         cancelled();
 }
 

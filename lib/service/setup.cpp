@@ -47,21 +47,6 @@ done
 id -u -- "$name"
 )SH";
 
-// The client's next message during a setup (it may think for as long as a person needs).
-json from_client(Channel& ch) {
-    pollfd p{ch.sock(), POLLIN, 0};
-    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
-    }
-    std::optional<protocol::Message> m;
-    try {
-        m = protocol::receive(ch.sock());
-    } catch (const WslError&) {
-    }
-    if (!m)
-        cancelled();
-    return m->body;
-}
-
 } // namespace
 
 void Service::first_run(User& u, std::unique_lock<std::mutex>& lock, const std::string& guid,
@@ -125,7 +110,7 @@ std::optional<unsigned> Service::setup_command(User& u, std::unique_lock<std::mu
         cancelled();
     }
     session.reset();
-    json reply = from_client(ch);
+    json reply = ch.receive(-1);
     lock.lock();
     auto status = reply.find("setupExit");
     if (status == reply.end() || !status->is_number_integer())
@@ -144,7 +129,7 @@ unsigned Service::setup_builtin(User& u, std::unique_lock<std::mutex>& lock,
     lock.unlock();
     ch.event({{"type", "setup"}, {"builtin", true}, {"name", d.name}});
     for (;;) {
-        json m = from_client(ch);
+        json m = ch.receive(-1);
         auto name = m.find("setupUser");
         auto password = m.find("password");
         if (name == m.end() || !name->is_string() || password == m.end() || !password->is_string())

@@ -210,7 +210,7 @@ EOF
 
 mk_rootfs_tar "$T/base.tar"
 IMGSRC=$T/base.tar.src
-[[ -L $IMGSRC/bin/sh ]] || skip_all "needs a static busybox (busybox-static) for a runnable distro"
+require_runnable "$IMGSRC"
 WWW=$T/www
 mkdir -p "$WWW/img"
 echo zst-image >"$IMGSRC/etc/marker"

@@ -535,6 +535,12 @@ EOF
 }
 
 # pack_tree DIR OUT.tar: packs DIR as a distro tarball (pax, numeric owners, xattrs, ACLs).
+# require_runnable SRC_DIR: skips the test when mk_rootfs_tar's tree has no static busybox (no
+# runnable distro without busybox-static).
+require_runnable() {
+    [[ -L $1/bin/sh ]] || skip_all "needs a static busybox (busybox-static) for a runnable distro"
+}
+
 pack_tree() {
     bsdtar --numeric-owner --xattrs --acls --format=pax -C "$1" -cf "$2" . || die "bsdtar $1"
     chmod 644 "$2"

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 start_service
 SRC=$T/rootfs.tar
 mk_rootfs_tar "$SRC"
-[[ -L $SRC.src/bin/sh ]] || skip_all "needs a static busybox (busybox-static) for a runnable distro"
+require_runnable "$SRC.src"
 export HOME=$T/home
 mkdir -p "$HOME"
 printf '[general]\ninstanceIdleTimeout=-1\n' >"$HOME/.wslconfig"

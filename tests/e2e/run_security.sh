@@ -113,7 +113,7 @@ fi
 # capabilities (a v2 security.capability, as a distro tarball would hold it).
 mk_rootfs_tar "$T/base.tar"
 S=$T/base.tar.src
-[[ -L $S/bin/sh ]] || skip_all "no static busybox on this host: the distro could not run"
+require_runnable "$S"
 mkdir -p "$S/usr/local/bin" "$S/usr/capbin"
 [[ -n $PROBE ]] && install -m 755 "$PROBE" "$S/usr/local/bin/probe"
 cp "$S/bin/busybox" "$S/usr/capbin/busybox"

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 start_service
 SRC=$T/rootfs.tar
 mk_rootfs_tar "$SRC"
-[[ -L $SRC.src/bin/sh ]] || skip_all "needs a static busybox (busybox-static) for a runnable distro"
+require_runnable "$SRC.src"
 expect_ok "import" wsl --import Conf "$(fresh_dir conf)" "$SRC" || die "cannot import"
 
 in_distro() { wsl -d Conf -u root -e sh -c "$1" </dev/null; }
