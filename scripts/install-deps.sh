@@ -12,7 +12,7 @@ packages=(
     # tests and benchmarks
     python3 mmdebstrap debian-archive-keyring zstd libarchive-tools attr acl libcap2-bin hyperfine
     uidmap util-linux passwd procps busybox-static tmux systemd-container curl openssl
-    ca-certificates
+    ca-certificates zsh fish bash-completion man-db groff-base dpkg-dev
 )
 
 if [[ $EUID -eq 0 ]]; then

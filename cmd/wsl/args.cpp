@@ -1,5 +1,7 @@
 #include "args.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace wsl::cli {
@@ -52,6 +54,12 @@ verb_args(const std::string& verb, const std::vector<std::string>& rest, size_t 
     return out;
 }
 
+std::string text_format(const std::string& v) {
+    if (v != "text" && v != "json")
+        invalid(v);
+    return v;
+}
+
 int version_value(const std::string& v) {
     if (v == "1")
         return 1;
@@ -69,16 +77,24 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
                                        {"--running", nullptr, false},
                                        {"--quiet", "-q", false},
                                        {"--verbose", "-v", false},
-                                       {"--online", "-o", false}},
+                                       {"--online", "-o", false},
+                                       {"--offline", nullptr, false},
+                                       {"--format", nullptr, true}},
                                       ops)) {
+            if (k == "--format") {
+                inv.format = text_format(v);
+                continue;
+            }
             (k == "--all"       ? inv.all
              : k == "--running" ? inv.running
              : k == "--quiet"   ? inv.quiet
              : k == "--verbose" ? inv.verbose
-                                : inv.online) = true;
+             : k == "--online"  ? inv.online
+                                : inv.offline) = true;
         }
+        // Here -o takes -q (names only, for scripts and completion); wsl.exe refuses it.
         if ((inv.quiet && inv.verbose) || (inv.all && inv.running) ||
-            (inv.online && (inv.verbose || inv.all || inv.running || inv.quiet)))
+            (inv.online && (inv.verbose || inv.all || inv.running)) || (inv.offline && !inv.online))
             throw UsageError("", true);
     } else if (verb == "--import") {
         inv.verb = Verb::Import;
@@ -154,11 +170,19 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
         inv.verb = Verb::SetVersion;
         verb_args(verb, rest, 2, {}, ops);
         inv.version = version_value(ops[1]);
-    } else if (verb == "--status" || verb == "-v" || verb == "--version" || verb == "--help") {
-        inv.verb = verb == "--status" ? Verb::Status
-                   : verb == "--help" ? Verb::Help
-                                      : Verb::Version;
+    } else if (verb == "--status") {
+        inv.verb = Verb::Status;
+        for (auto& [k, v] : verb_args(verb, rest, 0, {{"--format", nullptr, true}}, ops))
+            inv.format = text_format(v);
+    } else if (verb == "-v" || verb == "--version") {
+        inv.verb = Verb::Version;
         verb_args(verb, rest, 0, {}, ops);
+    } else if (verb == "--help") {
+        inv.verb = Verb::Help;
+        if (!rest.empty())
+            inv.help_topic = canonical_verb(rest[0]);
+        if (rest.size() > 1 || (!rest.empty() && inv.help_topic.empty()))
+            invalid(rest.back());
     } else if (verb == "--manage") {
         inv.verb = Verb::Manage;
         auto opts = verb_args(verb, rest, 1,
@@ -178,32 +202,37 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
     }
 }
 
-bool is_verb(const std::string& a) {
-    static const char* verbs[] = {"-l",
-                                  "--list",
-                                  "--import",
-                                  "--export",
-                                  "--unregister",
-                                  "-s",
-                                  "--set-default",
-                                  "--set-default-version",
-                                  "--set-version",
-                                  "--status",
-                                  "-v",
-                                  "--version",
-                                  "--help",
-                                  "--manage",
-                                  "--terminate",
-                                  "-t",
-                                  "--shutdown",
-                                  "--install"};
-    for (const char* v : verbs)
-        if (a == v)
-            return true;
-    return false;
+} // namespace
+
+std::string canonical_verb(const std::string& a) {
+    static const std::pair<const char*, const char*> verbs[] = {
+        {"-l", "--list"},
+        {"--list", "--list"},
+        {"--import", "--import"},
+        {"--export", "--export"},
+        {"--unregister", "--unregister"},
+        {"-s", "--set-default"},
+        {"--set-default", "--set-default"},
+        {"--set-default-version", "--set-default-version"},
+        {"--set-version", "--set-version"},
+        {"--status", "--status"},
+        {"-v", "--version"},
+        {"--version", "--version"},
+        {"--help", "--help"},
+        {"--manage", "--manage"},
+        {"-t", "--terminate"},
+        {"--terminate", "--terminate"},
+        {"--shutdown", "--shutdown"},
+        {"--install", "--install"}};
+    for (const auto& [spelling, verb] : verbs)
+        if (a == spelling)
+            return verb;
+    return "";
 }
 
-} // namespace
+bool json_output(const Invocation& inv) {
+    return inv.format && *inv.format == "json";
+}
 
 Invocation parse(const std::vector<std::string>& args) {
     Invocation inv;
@@ -240,10 +269,17 @@ Invocation parse(const std::vector<std::string>& args) {
             inv.exec = true;
             inv.command.assign(args.begin() + static_cast<long>(i) + 1, args.end());
             return inv;
-        } else if (is_verb(a)) {
-            // A verb ignores the run options seen before it.
+        } else if (std::string verb = canonical_verb(a); !verb.empty()) {
+            // A verb ignores the run options seen before it. `wsl VERB ... --help` asks
+            // about the verb, wherever --help stands.
             Invocation verb_inv;
-            parse_verb(verb_inv, a, {args.begin() + static_cast<long>(i) + 1, args.end()});
+            std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
+            if (verb != "--help" && std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
+                verb_inv.verb = Verb::Help;
+                verb_inv.help_topic = verb;
+            } else {
+                parse_verb(verb_inv, a, rest);
+            }
             return verb_inv;
         } else if (!a.empty() && a[0] == '-') {
             invalid(a);

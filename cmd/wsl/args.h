@@ -34,10 +34,12 @@ struct Invocation {
     std::vector<std::string> command; // empty: login shell
     // --list
     bool all = false, running = false, quiet = false, verbose = false, online = false;
-    bool force = false; // --shutdown --force
+    bool offline = false; // --online from the built-in list and caches only
+    bool force = false;   // --shutdown --force
     // verbs with operands
     std::vector<std::string> operands;
-    std::optional<std::string> format;
+    std::optional<std::string> format; // --export: tar...; --list/--status: text or json
+    std::string help_topic;            // --help: the verb asked about ("" for all)
     std::optional<int> version;
     std::string manage_action; // move, rename, set-default-user, resize, set-sparse
     std::string manage_value;
@@ -54,5 +56,10 @@ struct UsageError : std::runtime_error {
 };
 
 Invocation parse(const std::vector<std::string>& args);
+
+// A verb's canonical spelling (-l -> --list), or "" when `arg` is not a verb.
+std::string canonical_verb(const std::string& arg);
+
+bool json_output(const Invocation& inv);
 
 } // namespace wsl::cli

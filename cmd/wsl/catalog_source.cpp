@@ -31,7 +31,7 @@ fs::path cache_dir() {
 
 // Fetches a manifest URL, revalidating the cached copy by ETag; falls back to the cache when
 // the network fails. A malformed fresh copy is an error and never replaces a good cache.
-catalog::Manifest load_url(const std::string& url) {
+catalog::Manifest load_url(const std::string& url, bool offline) {
     if (url.rfind("file:", 0) == 0) {
         catalog::Fetched f = catalog::fetch(url, "", kMaxManifest, catalog::default_http_options());
         return catalog::parse_manifest(f.body, url);
@@ -47,6 +47,14 @@ catalog::Manifest load_url(const std::string& url) {
     if (cached)
         etag = read_small_file(etag_file.c_str(), 1024).value_or("");
 
+    if (offline) {
+        if (!cached)
+            throw WslError("WSL_E_CATALOG_NOT_CACHED",
+                           fmt::format("The distribution list from '{}' has not been fetched yet. "
+                                       "Run 'wsl --list --online' once to fetch it.",
+                                       url));
+        return catalog::parse_manifest(*cached, file.string());
+    }
     catalog::Fetched f;
     try {
         f = catalog::fetch(url, etag, kMaxManifest, catalog::default_http_options());
@@ -79,14 +87,20 @@ catalog::Manifest load_url(const std::string& url) {
 
 } // namespace
 
-Catalog load_catalog() {
+std::string Catalog::default_name() const {
+    if (base.default_name.empty() && override_list)
+        return override_list->default_name;
+    return base.default_name;
+}
+
+Catalog load_catalog(bool offline) {
     const config::WslConfig& cfg = user_settings();
     Catalog c;
     c.base = cfg.distribution_list_url.empty()
                  ? catalog::parse_manifest(catalog::builtin_manifest(), "(built in)")
-                 : load_url(cfg.distribution_list_url);
+                 : load_url(cfg.distribution_list_url, offline);
     if (!cfg.distribution_list_url_append.empty())
-        c.override_list = load_url(cfg.distribution_list_url_append);
+        c.override_list = load_url(cfg.distribution_list_url_append, offline);
     return c;
 }
 

@@ -14,7 +14,9 @@
 #include "archive/detect.h"
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "catalog_source.h"
 #include "client.h"
+#include "help.h"
 #include "install.h"
 #include "named_directory.h"
 #include "progress.h"
@@ -47,8 +49,12 @@ std::function<void(const json&)> relay(Progress& p) {
 
 int list(const Invocation& inv) {
     if (inv.online)
-        return list_online();
+        return list_online(inv);
     json r = request({{"op", "list"}});
+    if (json_output(inv)) {
+        fmt::print("{}", render_list_json(inv, r));
+        return 0;
+    }
     std::string out, error;
     if (!render_list(inv, r, out, error)) {
         fmt::print(stderr, "{}", error);
@@ -176,6 +182,10 @@ int version() {
 int run(const Invocation& inv) {
     switch (inv.verb) {
     case Verb::Help:
+        if (!inv.help_topic.empty() && inv.help_topic != "--help") {
+            fmt::print("{}", verb_help(inv.help_topic));
+            return 0;
+        }
         fmt::print("{}", usage_text());
         return 255;
     case Verb::Version:
@@ -191,6 +201,11 @@ int run(const Invocation& inv) {
     case Verb::Status: {
         json r = request({{"op", "status"}});
         std::string def = r.value("defaultDistro", "");
+        if (json_output(inv)) {
+            fmt::print("{}", render_json({{"defaultDistribution", def.empty() ? json() : json(def)},
+                                          {"defaultVersion", r.value("defaultVersion", 1)}}));
+            return 0;
+        }
         if (!def.empty())
             fmt::print("Default Distribution: {}\n", def);
         fmt::print("Default Version: {}\n", r.value("defaultVersion", 1));

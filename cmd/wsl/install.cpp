@@ -113,9 +113,7 @@ void run_pump(std::shared_ptr<Pump> p, std::string url, UniqueFd file) {
 
 Source catalog_source(const Invocation& inv, std::string& name) {
     Catalog cat = load_catalog();
-    std::string want = inv.operands.empty() ? cat.base.default_name : inv.operands[0];
-    if (want.empty() && cat.override_list)
-        want = cat.override_list->default_name;
+    std::string want = inv.operands.empty() ? cat.default_name() : inv.operands[0];
     if (want.empty())
         throw WslError("WSL_E_DISTRO_NOT_FOUND",
                        "The distribution list names no default distribution. Choose one from "
@@ -329,22 +327,6 @@ int install(const Invocation& inv) {
     Invocation launch;
     launch.distro = installed;
     return run_session(launch);
-}
-
-int list_online() {
-    Catalog cat = load_catalog();
-    auto rows = catalog::online_rows(cat.override_list ? &*cat.override_list : nullptr, cat.base);
-    size_t width = 4;
-    for (const auto& r : rows)
-        width = std::max(width, r.first.size());
-    width += 4;
-    std::string out = "The following is a list of valid distributions that can be installed.\n"
-                      "Install using 'wsl --install <Distro>'.\n\n";
-    out += fmt::format("{:<{}}{}\n", "NAME", width, "FRIENDLY NAME");
-    for (const auto& [n, friendly] : rows)
-        out += fmt::format("{:<{}}{}\n", n, width, friendly);
-    fmt::print("{}", out);
-    return 0;
 }
 
 } // namespace wsl::cli

@@ -7,7 +7,4 @@ namespace wsl::cli {
 // file, streamed into the service's extraction; then, at a terminal, the first launch.
 int install(const Invocation& inv);
 
-// wsl --list --online.
-int list_online();
-
 } // namespace wsl::cli

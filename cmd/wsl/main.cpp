@@ -4,6 +4,7 @@
 #include "args.h"
 #include "base/error.h"
 #include "commands.h"
+#include "help.h"
 #include "render.h"
 
 int main(int argc, char** argv) {

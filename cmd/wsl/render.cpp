@@ -17,7 +17,10 @@ std::string render_error(const std::string& message, const std::string& context,
     return out + code + "\n";
 }
 
-bool render_list(const Invocation& inv, const json& result, std::string& out, std::string& error) {
+namespace {
+
+// The rows `wsl -l` shows, default first as in wsl.exe.
+std::vector<json> list_rows(const Invocation& inv, const json& result) {
     std::vector<json> rows;
     for (const auto& d : result.at("distros")) {
         std::string state = d.value("state", "");
@@ -28,9 +31,34 @@ bool render_list(const Invocation& inv, const json& result, std::string& out, st
             continue;
         rows.push_back(d);
     }
-    // The default distro comes first, as in wsl.exe.
     std::stable_partition(rows.begin(), rows.end(),
                           [](const json& d) { return d.value("default", false); });
+    return rows;
+}
+
+} // namespace
+
+std::string render_json(const json& value) {
+    return value.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string render_list_json(const Invocation& inv, const json& result) {
+    json list = json::array();
+    for (const auto& d : list_rows(inv, result))
+        list.push_back({{"name", d.value("name", "")},
+                        {"guid", d.value("guid", "")},
+                        {"default", d.value("default", false)},
+                        {"state", d.value("state", "")},
+                        {"version", d.value("version", 1)},
+                        {"flavor", d.value("flavor", "")},
+                        {"osVersion", d.value("osVersion", "")},
+                        {"basePath", d.value("basePath", "")}});
+    return render_json(
+        {{"distributions", list}, {"defaultVersion", result.value("defaultVersion", 1)}});
+}
+
+bool render_list(const Invocation& inv, const json& result, std::string& out, std::string& error) {
+    std::vector<json> rows = list_rows(inv, result);
     if (rows.empty()) {
         if (inv.quiet)
             return true;
@@ -65,65 +93,6 @@ bool render_list(const Invocation& inv, const json& result, std::string& out, st
             out += d.value("name", "") + (d.value("default", false) ? " (Default)" : "") + "\n";
     }
     return true;
-}
-
-std::string usage_text() {
-    return R"(Usage: wsl [Argument] [Options...] [CommandLine]
-
-Arguments for running Linux binaries:
-    If no command line is provided, wsl launches the default shell.
-
-    --exec, -e <CommandLine>   Execute the command without using the default Linux shell.
-    --shell-type <Type>        standard, login or none.
-    --                         Pass the rest of the command line as is.
-
-Options:
-    --cd <Directory>           Start in this directory (~ is the home directory).
-    --distribution, -d <Name>  Run the named distribution.
-    --distribution-id <Id>     Run the distribution with this id.
-    --user, -u <UserName>      Run as this user.
-
-Arguments for managing distributions:
-    --export <Distro> <FileName> [--format tar|tar.gz|tar.xz|tar.zst]
-        Export the distribution to a tar file ('-' for standard output). Without --format,
-        the file name's suffix chooses the format (default tar).
-
-    --install [Distro] [Options...]
-        Install a distribution from the catalog ('wsl --list --online'), or without Distro
-        the catalog's default, then open a shell in it.
-        --distribution, -d <Distro>  Another way to name the distribution.
-        --name <Name>                Register it under this name.
-        --location, -l <Location>    Store it in this directory.
-        --from-file, -f <File>       Install a local .wsl file ('-' for standard input).
-        --no-launch, -n              Do not open a shell afterwards.
-        --version 1|2                Its version.
-
-    --import <Distro> <InstallLocation> <FileName> [--version 1|2]
-        Import a tar file (tar, tar.gz, tar.xz, tar.bz2 or tar.zst; '-' for standard input)
-        as a new distribution stored in InstallLocation ('' for the service's own storage).
-
-    --list, -l [Options]
-        --all                  Include distributions being installed or uninstalled.
-        --running              Only running distributions.
-        --quiet, -q            Names only.
-        --verbose, -v          Names, states and versions.
-        --online, -o           The distributions that 'wsl --install' can install.
-
-    --manage <Distro> <Option>
-        --move, -m <Location>  Move the distribution's storage to Location.
-        --rename <NewName>     Rename the distribution.
-        --set-default-user <UserName>
-                               Make UserName (looked up inside) the default user.
-
-    --set-default, -s <Distro>          Make the distribution the default.
-    --set-default-version <Version>     Version (1 or 2) for new distributions.
-    --shutdown [--force]                Stop all of your running distributions.
-    --status                            Show the default distribution and version.
-    --terminate, -t <Distro>            Stop the distribution and every process in it.
-    --unregister <Distro>               Unregister the distribution and delete its files.
-    --version, -v                       Show version information.
-    --help                              Show this text.
-)";
 }
 
 void print_warning(const std::string& text) {

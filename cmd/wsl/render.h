@@ -11,11 +11,16 @@ namespace wsl::cli {
 bool render_list(const Invocation& inv, const nlohmann::json& result, std::string& out,
                  std::string& error);
 
+// `wsl -l --format json`: the same rows as the text form, every field (schema in wsl(1)).
+std::string render_list_json(const Invocation& inv, const nlohmann::json& result);
+
+// One JSON object, pretty-printed, with a final newline; bytes that are not UTF-8 (a path)
+// become U+FFFD rather than failing.
+std::string render_json(const nlohmann::json& value);
+
 // wsl.exe's error form: the message, then `Error code: Wsl/Service/<context>/<code>`.
 std::string render_error(const std::string& message, const std::string& context,
                          const std::string& code);
-
-std::string usage_text();
 
 // "wsl: <text>" on stderr, unless WSL_DISABLE_WARNINGS=1.
 void print_warning(const std::string& text);

@@ -99,24 +99,23 @@ std::optional<Image> lookup(const Manifest& m, std::string_view name) {
     return std::nullopt;
 }
 
-std::vector<std::pair<std::string, std::string>> online_rows(const Manifest* override_manifest,
-                                                             const Manifest& base) {
-    std::vector<std::pair<std::string, std::string>> rows;
-    auto add = [&](const Manifest& m) {
+std::vector<OnlineRow> online_rows(const Manifest* override_manifest, const Manifest& base) {
+    std::vector<OnlineRow> rows;
+    auto add = [&](const Manifest& m, bool from_override) {
         for (const auto& [flavor, versions] : m.flavors) {
             for (size_t i = 0; i < versions.size() && i < 4; ++i) {
                 const auto& v = versions[i];
                 bool seen = false;
                 for (const auto& r : rows)
-                    seen = seen || config::iequals(r.first, v.name); // as lookup matches
+                    seen = seen || config::iequals(r.image.name, v.name); // as lookup matches
                 if (!seen)
-                    rows.emplace_back(v.name, v.friendly_name);
+                    rows.push_back({v, flavor, from_override});
             }
         }
     };
     if (override_manifest)
-        add(*override_manifest);
-    add(base);
+        add(*override_manifest, true);
+    add(base, false);
     return rows;
 }
 

@@ -35,10 +35,15 @@ Manifest parse_manifest(std::string_view text, std::string_view source,
 // whose Name matches (any case).
 std::optional<Image> lookup(const Manifest& m, std::string_view name);
 
+struct OnlineRow {
+    Image image;
+    std::string flavor;
+    bool from_override = false; // from the distributionListUrlAppend list
+};
+
 // The rows of `wsl --list --online`: override entries first, at most four versions per flavor,
 // each name once.
-std::vector<std::pair<std::string, std::string>> online_rows(const Manifest* override_manifest,
-                                                             const Manifest& base);
+std::vector<OnlineRow> online_rows(const Manifest* override_manifest, const Manifest& base);
 
 // The 32 bytes of a manifest's Sha256 (64 hex digits, an optional 0x), or nullopt.
 std::optional<std::string> parse_sha256(std::string_view text);

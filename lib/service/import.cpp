@@ -59,6 +59,7 @@ json Service::add_distro(const Caller& c, const json& req, std::vector<UniqueFd>
     d.name = name; // empty until the image names itself: hidden from lists meanwhile
     d.default_location = !has_location;
     d.base_path = has_location ? fd_path(fds[1].get()) : (u.dir / d.guid).string();
+    require_utf8_path(d.base_path);
     d.state = registry::State::Installing;
     std::unique_ptr<Busy> busy;
     {

@@ -95,6 +95,7 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
         fs::read_symlink(fmt::format("/proc/self/fd/{}", fds[0].get()), ec).string();
     if (ec)
         fail("WSL_E_INVALID_USAGE", "The target directory cannot be resolved.");
+    require_utf8_path(target_path);
     {
         std::lock_guard lock(u.m);
         for (const auto& other : u.reg.distros)

@@ -82,7 +82,9 @@ fs::path Service::find_init(const std::string& self_exe) {
     fs::path self = fs::read_symlink(self_exe, ec);
     if (ec)
         self = self_exe;
-    for (fs::path p : {self.parent_path() / "wsl-init", fs::path(WSL_LIBEXEC_DIR) / "wsl-init"})
+    // Beside the service in a build tree; <prefix>/lib/wsl when installed (relocatable).
+    for (fs::path p : {self.parent_path() / "wsl-init",
+                       self.parent_path().parent_path() / "lib" / "wsl" / "wsl-init"})
         if (fs::exists(p, ec))
             return p;
     return {};
@@ -98,7 +100,7 @@ std::shared_ptr<runtime::Instance> Service::ensure_running(User& u, const regist
     UniqueFd init_exe(init_path_.empty() ? -1 : ::open(init_path_.c_str(), O_PATH | O_CLOEXEC));
     if (!init_exe)
         fail("WSL_E_INSTANCE_START",
-             "wsl-init was not found next to wslservice or in " WSL_LIBEXEC_DIR ".");
+             "wsl-init was not found next to wslservice or in ../lib/wsl from it.");
     if (d.version != 1)
         fail("WSL_E_VM_MODE_INVALID_STATE");
     runtime::InstanceSpec spec;

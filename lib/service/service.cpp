@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/utf8.h"
 
 namespace wsl::service {
 
@@ -52,7 +53,19 @@ Service::User& Service::user(uid_t uid) {
 }
 
 void Service::save(User& u) {
-    registry::save(u.dir / "registry.json", u.reg);
+    try {
+        registry::save(u.dir / "registry.json", u.reg);
+    } catch (...) {
+        u.reg = registry::load(u.dir / "registry.json");
+        throw;
+    }
+}
+
+void Service::require_utf8_path(const std::string& path) {
+    if (!valid_utf8(path))
+        fail("ERROR_INVALID_NAME",
+             "The location's path is not valid UTF-8, which the registry cannot record. Choose "
+             "a directory whose path is UTF-8.");
 }
 
 registry::Distro& Service::find(User& u, const std::string& name) {
@@ -187,6 +200,19 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
         fail("WSL_E_PROTOCOL", fmt::format("Invalid message: {}", e.what()));
     }
     fail("WSL_E_PROTOCOL", fmt::format("Invalid message: unknown operation '{}'.", op));
+}
+
+bool Service::idle() {
+    std::lock_guard users_lock(users_mutex_);
+    for (auto& [uid, u] : users_) {
+        std::lock_guard lock(u->m);
+        if (!u->busy.empty() || !u->in_setup.empty())
+            return false;
+        for (const auto& [guid, inst] : u->running)
+            if (!inst->exited())
+                return false;
+    }
+    return true;
 }
 
 json Service::list(User& u) {

@@ -38,6 +38,10 @@ public:
     // Kills distros a previous service left running (their init had no one to answer to).
     void kill_leftovers();
 
+    // True when no distro runs and no operation is in flight: the service may exit, since
+    // everything it knows is on disk.
+    bool idle();
+
     // Runs one request; returns the result object or throws WslError.
     nlohmann::json handle(const Caller& caller, protocol::Message& req, Channel& ch);
 
@@ -72,7 +76,11 @@ private:
     };
 
     User& user(uid_t uid);
+    // Writes u's registry. When that fails, u's records are reloaded from disk before the
+    // error goes on, so memory never runs ahead of what a restart would see.
     void save(User& u);
+    // The registry is JSON text: a storage path it cannot hold is refused up front.
+    static void require_utf8_path(const std::string& path);
     registry::Distro& find(User& u, const std::string& name);
     Base open_base(const registry::Distro& d, uid_t uid, bool must_exist);
     // Adds base=/name= arguments that reach the tree `name` in base. Where the worker may not

@@ -96,6 +96,41 @@ for word in --import --export --list --unregister --set-default --status --manag
 done
 assert_not_contains "--help shows wsl, not wsl.exe" "$HELP" "wsl.exe --help"
 
+# wsl VERB --help (any spelling, anywhere after the verb) and wsl --help VERB: that verb's
+# text alone, on stdout, exit 0, with every option the full text lists for it.
+verb_section() { # the full text's lines for one verb, up to the next verb
+    awk -v v="$1" '/^    --/ { on = ($1 == v || $1 == v ",") } on' <<<"$HELP"
+}
+for spelling in --list:-l --import --export --install --unregister --set-default:-s \
+    --set-default-version --set-version --status --manage --terminate:-t --shutdown \
+    --version:-v; do
+    verb=${spelling%%:*}
+    SECTION=$(verb_section "$verb")
+    [[ -n $SECTION ]] || not_ok "--help has a section for $verb"
+    for form in "$verb --help" "${spelling#*:} --help" "--help $verb"; do
+        # shellcheck disable=SC2086
+        run wsl $form
+        if ((RC == 0)) && [[ -z $ERR && $OUT == "Usage: wsl $verb"* ]]; then
+            ok "wsl $form prints its usage on stdout, exit 0"
+        else
+            not_ok "wsl $form prints its usage on stdout, exit 0" "$(cmd_report)"
+        fi
+    done
+    missing=""
+    for opt in $(grep -oE -- '(^|[ ,[])--?[a-z][a-z-]*' <<<"$SECTION" | sed 's/^[ ,[]//' | sort -u); do
+        grep -qF -- "$opt" <<<"$OUT" || missing+=" $opt"
+    done
+    assert_eq "  ...$verb's help names all of its options" "" "$missing"
+done
+run wsl --import Foo --help
+assert_eq "--help after some operands still asks about the verb" \
+    "0:Usage: wsl --import <Distro> <InstallLocation> <FileName> [--version 1|2]" \
+    "$RC:$(head -n 1 <<<"$OUT")"
+run wsl -u root -d X --terminate --help
+assert_eq "run options before a verb's --help are ignored" \
+    "0:Usage: wsl --terminate, -t <Distro>" "$RC:$(head -n 1 <<<"$OUT")"
+expect_fail "--help with something that is not a verb" "E_INVALIDARG" wsl --help --bogus
+
 expect_ok "wsl --version exits 0" wsl --version
 assert_imatch "  ...and prints a version" "$OUT" "version"
 VERSION_OUT=$OUT

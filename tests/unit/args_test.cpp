@@ -54,8 +54,12 @@ TEST_CASE("-v is version alone and verbose after -l") {
 }
 
 TEST_CASE("list option conflicts print usage") {
-    for (auto bad : std::vector<std::vector<std::string>>{
-             {"-l", "-q", "-v"}, {"-l", "--all", "--running"}, {"-l", "-o", "-v"}}) {
+    for (auto bad : std::vector<std::vector<std::string>>{{"-l", "-q", "-v"},
+                                                          {"-l", "--all", "--running"},
+                                                          {"-l", "-o", "-v"},
+                                                          {"-l", "-o", "--all"},
+                                                          {"-l", "--offline"},
+                                                          {"-l", "-q", "--offline"}}) {
         try {
             P(bad);
             FAIL("expected a usage error");
@@ -114,4 +118,51 @@ TEST_CASE("terminate, shutdown and set-default-user") {
     auto u = P({"--manage", "Deb", "--set-default-user", "alice"});
     CHECK(u.manage_action == "set-default-user");
     CHECK(u.manage_value == "alice");
+}
+
+TEST_CASE("--format json for --list (--online too) and --status") {
+    auto l = P({"-l", "-v", "--format", "json"});
+    CHECK(l.verb == Verb::List);
+    CHECK(json_output(l));
+    CHECK(l.verbose);
+    CHECK(json_output(P({"--list", "--running", "--format", "json"})));
+    CHECK(!json_output(P({"-l", "--format", "text"})));
+    CHECK(!json_output(P({"-l"})));
+    auto o = P({"-l", "-o", "-q", "--offline", "--format", "json"});
+    CHECK(o.online);
+    CHECK(o.quiet);
+    CHECK(o.offline);
+    CHECK(json_output(o));
+    auto s = P({"--status", "--format", "json"});
+    CHECK(s.verb == Verb::Status);
+    CHECK(json_output(s));
+    CHECK_THROWS_WITH_AS(P({"--status", "--format", "yaml"}), "Invalid command line argument: yaml",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(P({"-l", "--format"}), "Command line argument --format requires a value.",
+                         UsageError);
+    CHECK_THROWS_AS(P({"--status", "extra"}), UsageError);
+}
+
+TEST_CASE("VERB --help and --help VERB ask about the verb") {
+    for (auto [args, topic] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"-l", "--help"}, "--list"},
+             {{"--import", "--help"}, "--import"},
+             {{"--import", "a", "--help"}, "--import"}, // before the operands are complete
+             {{"-t", "--help"}, "--terminate"},
+             {{"-u", "root", "--manage", "--help"}, "--manage"},
+             {{"--help", "--install"}, "--install"},
+             {{"--help", "-s"}, "--set-default"},
+             {{"--help"}, ""}}) {
+        auto inv = P(args);
+        CHECK(inv.verb == Verb::Help);
+        CHECK(inv.help_topic == topic);
+    }
+    CHECK_THROWS_WITH_AS(P({"--help", "--bogus"}), "Invalid command line argument: --bogus",
+                         UsageError);
+    // After -- or -e, --help belongs to the command.
+    auto run = P({"--", "ls", "--help"});
+    CHECK(run.verb == Verb::Run);
+    CHECK(run.command == std::vector<std::string>{"ls", "--help"});
+    CHECK(canonical_verb("-l") == "--list");
+    CHECK(canonical_verb("-x").empty());
 }

@@ -97,7 +97,7 @@ TEST_CASE("manifest: --list --online rows: override first, four per flavor, byte
     auto rows = online_rows(nullptr, base);
     std::vector<std::string> names;
     for (const auto& r : rows)
-        names.push_back(r.first);
+        names.push_back(r.image.name);
     CHECK(names ==
           std::vector<std::string>{"M1", "M2", "M3", "M4", "Ubuntu", "Ubuntu-22.04", "archlinux"});
     Manifest extra = parse_manifest(
@@ -107,9 +107,13 @@ TEST_CASE("manifest: --list --online rows: override first, four per flavor, byte
         "o", "amd64");
     rows = online_rows(&extra, base);
     REQUIRE(rows.size() == 8);
-    CHECK(rows[0].first == "Zed-1");
-    CHECK(rows[1] == std::pair<std::string, std::string>{"Ubuntu", "Mine"});
-    CHECK(rows[2].first == "M1");
+    CHECK(rows[0].image.name == "Zed-1");
+    CHECK(rows[0].flavor == "Zed");
+    CHECK(rows[0].from_override);
+    CHECK(rows[1].image.name == "Ubuntu");
+    CHECK(rows[1].image.friendly_name == "Mine");
+    CHECK(rows[2].image.name == "M1");
+    CHECK(!rows[2].from_override);
 }
 
 TEST_CASE("manifest: Sha256 is 64 hex digits with an optional 0x") {
@@ -225,5 +229,5 @@ TEST_CASE("manifest: an override hides a base entry whose name differs only in c
         "o", "amd64");
     auto rows = online_rows(&extra, base);
     REQUIRE(rows.size() == 1);
-    CHECK(rows[0].second == "Beta Override");
+    CHECK(rows[0].image.friendly_name == "Beta Override");
 }
