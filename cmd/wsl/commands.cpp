@@ -225,9 +225,15 @@ int run(const Invocation& inv) {
         return 0;
     case Verb::SetVersion: {
         json r = request({{"op", "list"}});
+        const json* found = nullptr;
         for (const auto& d : r["distros"])
-            if (d.value("name", "") == inv.operands[0] && d.value("version", 1) == *inv.version)
-                fail("WSL_E_DISTRO_ALREADY_VERSION");
+            if (registry::same_name(d.value("name", ""), inv.operands[0]))
+                found = &d;
+        if (!found)
+            throw WslError("WSL_E_DISTRO_NOT_FOUND", default_message("WSL_E_DISTRO_NOT_FOUND"),
+                           "SetVersion");
+        if (found->value("version", 1) == *inv.version)
+            fail("WSL_E_DISTRO_ALREADY_VERSION");
         fail("WSL_E_VM_MODE_INVALID_STATE",
              "Converting between versions is not available yet: version 2 (VM mode) comes in a "
              "later release.");

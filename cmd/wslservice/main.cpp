@@ -35,8 +35,9 @@ void log_line(const std::string& text) {
                text);
 }
 
-int usage() {
-    fmt::print(stderr,
+// --help asked for it (stdout, 0), or the command line is wrong (stderr, 2).
+int usage(bool asked = false) {
+    fmt::print(asked ? stdout : stderr,
                "Usage: wslservice [--socket PATH] [--state-dir DIR] [--idle-timeout SECONDS]\n"
                "Runs the wsl service in the foreground, logging to stderr.\n"
                "  --socket PATH            Listen here (default /run/wsl/wslservice.sock), unless\n"
@@ -191,7 +192,7 @@ int main(int argc, char** argv) {
             }
             idle_seconds = v;
         } else if (a == "--help" || a == "-h") {
-            return usage(), 0;
+            return usage(true), 0;
         } else {
             return usage();
         }

@@ -160,12 +160,16 @@ expect_ok "wsl -d nosuch -l -q lists (verb wins)" wsl -d nosuch -l -q
 assert_eq "  ...the distro" "Grammar" "$OUT"
 expect_ok "long forms: --list --quiet" wsl --list --quiet
 assert_eq "  ...same" "Grammar" "$OUT"
+# Names match in any case, --set-version's too.
+expect_fail "--set-version grammar 1: already that version" WSL_E_DISTRO_ALREADY_VERSION \
+    wsl --set-version grammar 1
 
 # ---------------------------------------------------------------------------------------
 # error-code lines
 
 for args in "-s nosuch" "--set-default nosuch" "--unregister nosuch" "--manage nosuch --rename x" \
-    "--manage nosuch --move $T/nosuchmove" "--export nosuch $T/nosuch.tar"; do
+    "--manage nosuch --move $T/nosuchmove" "--export nosuch $T/nosuch.tar" \
+    "--set-version nosuch 2"; do
     # shellcheck disable=SC2086
     expect_fail "wsl $args: distro not found" WSL_E_DISTRO_NOT_FOUND wsl $args
     assert_contains "  ...message" "$ERR" "There is no distribution with the supplied name."
