@@ -143,20 +143,19 @@ void serve(wsl::service::Service& svc, wsl::UniqueFd accepted) {
 }
 
 // Waits for the next client. With an idle timeout, returns -1 once the service has had no
-// client, no running distro and no operation for that long.
+// client, no running distro and no operation for that long (sampled four times a second).
 int next_client(int listener, wsl::service::Service& svc, std::chrono::seconds idle_timeout) {
     for (;;) {
         if (idle_timeout.count() > 0) {
+            if (g_connections > 0 || !svc.idle())
+                g_last_activity = Clock::now().time_since_epoch().count();
             auto since = Clock::now() - Clock::time_point(Clock::duration(g_last_activity));
             auto left = idle_timeout - since;
-            if (left <= Clock::duration::zero()) {
-                if (g_connections == 0 && svc.idle())
-                    return -1;
-                left = std::chrono::seconds(1); // busy: look again soon
-            }
+            if (left <= Clock::duration::zero())
+                return -1;
             pollfd p{listener, POLLIN, 0};
             int ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
-            if (::poll(&p, 1, std::min(ms, 1000)) == 0)
+            if (::poll(&p, 1, std::min(ms, 250)) == 0)
                 continue;
         }
         int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);

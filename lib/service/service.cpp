@@ -205,8 +205,10 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
 bool Service::idle() {
     std::lock_guard users_lock(users_mutex_);
     for (auto& [uid, u] : users_) {
-        std::lock_guard lock(u->m);
-        if (!u->busy.empty() || !u->in_setup.empty())
+        // A user whose lock is held is doing something: busy, and the caller (the accept
+        // loop) must not wait for it.
+        std::unique_lock lock(u->m, std::try_to_lock);
+        if (!lock || !u->busy.empty() || !u->in_setup.empty())
             return false;
         for (const auto& [guid, inst] : u->running)
             if (!inst->exited())

@@ -39,7 +39,7 @@ public:
     void kill_leftovers();
 
     // True when no distro runs and no operation is in flight: the service may exit, since
-    // everything it knows is on disk.
+    // everything it knows is on disk. Never blocks: a user's lock in use counts as busy.
     bool idle();
 
     // Runs one request; returns the result object or throws WslError.

@@ -56,6 +56,7 @@ for line in open(sys.argv[1]):
         print(e.get("pid"), str(e.get("state", e.get("status", ""))).replace("\n", ";"))' "$LOG" "$1"; }
 count() { events "$1" | grep -c . || true; }
 starts_are() { [[ $(count start) -eq $1 ]]; }
+now() { "$PY" -c 'import time; print(time.monotonic())'; }  # the clock activate.py logs with
 
 sleep 0.3
 assert_eq "nothing is started before a client comes" 0 "$(count start)"
@@ -105,7 +106,15 @@ if require_runnable "$SRC.src" 2>/dev/null; then
     check "  ...it stays while the distro runs" not gone "$PID4"
     wait "$SESSION"
     assert_eq "  ...the session ended normally" 0 "$?"
+    ENDED=$(now)
     check "  ...it exits once the distro stopped and 2 s passed" wait_until 10 gone "$PID4"
+    # The distro stops 0.5 s after the session; the 2 s count from then, not from the last
+    # client.
+    EXITED=$("$PY" -c 'import json, sys
+print([e["t"] for e in map(json.loads, open(sys.argv[1])) if e["event"] == "exit"][-1])' "$LOG")
+    check "  ...2 s after the distro stopped, not after its last client (took $(
+        "$PY" -c "print(round($EXITED - $ENDED, 2))") s)" \
+        "$PY" -c "import sys; sys.exit(not $EXITED - $ENDED >= 2.2)"
 else
     note "no runnable rootfs: the running-distro case is skipped"
 fi
