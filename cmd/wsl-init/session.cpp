@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -25,6 +26,13 @@
 namespace wsl::init {
 
 namespace {
+
+// WSL's HOSTTYPE: the machine, as uname reports it (x86_64, aarch64).
+std::string host_type() {
+    utsname u{};
+    ::uname(&u);
+    return u.machine;
+}
 
 constexpr gid_t kTtyGid = 5;
 constexpr size_t kMaxUserFile = 8u << 20;
@@ -215,7 +223,7 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         "LANG=" + req.value("lang", std::string("C.UTF-8")),
         "WSL_DISTRO_NAME=" + inst.distro_name,
         "NAME=" + inst.hostname,
-        "HOSTTYPE=x86_64",
+        "HOSTTYPE=" + host_type(),
     };
     if (auto term = req.value("term", std::string()); !term.empty())
         env.push_back("TERM=" + term);

@@ -31,7 +31,6 @@ std::string lowered(std::string_view s) {
     return out;
 }
 
-
 std::string_view trim_left(std::string_view s) {
     while (!s.empty() && is_space(s.front()))
         s.remove_prefix(1);
@@ -115,7 +114,7 @@ IniFile parse_ini(std::string_view text, std::string_view file_name) {
 
     enum class Section { None, Valid, Invalid };
     Section state = Section::None;
-    std::string section;
+    std::string section, section_written;
     auto warn = [&](std::string_view what, int line) {
         std::string w(what);
         w += " in ";
@@ -160,6 +159,7 @@ IniFile parse_ini(std::string_view text, std::string_view file_name) {
                 continue;
             }
             section = lowered(name);
+            section_written = std::string(name);
             state = Section::Valid;
             continue;
         }
@@ -180,7 +180,7 @@ IniFile parse_ini(std::string_view text, std::string_view file_name) {
             warn("Invalid key name", line_no);
             continue;
         }
-        Entry e{section, lowered(key), {}, line_no};
+        Entry e{section, lowered(key), {}, line_no, section_written + "." + std::string(key)};
         switch (parse_value(line.substr(eq + 1), e.value)) {
         case ValueError::None:
             ini.entries.push_back(std::move(e));

@@ -13,6 +13,7 @@ struct Entry {
     std::string key;     // lower-cased
     std::string value;   // trimmed, quotes and trailing comment removed
     int line = 0;        // 1-based
+    std::string written; // "section.key" as the file spells it, for warnings
 };
 
 struct IniFile {

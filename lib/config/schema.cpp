@@ -38,8 +38,7 @@ std::optional<Value> convert(KeyType type, const std::string& text) {
 void apply_schema(const IniFile& ini, std::span<const KeySpec> keys, std::string_view file_name,
                   std::vector<std::string>& warnings) {
     auto location = [&](const Entry& e) {
-        return e.section + "." + e.key + "' in " + std::string(file_name) + ":" +
-               std::to_string(e.line);
+        return e.written + "' in " + std::string(file_name) + ":" + std::to_string(e.line);
     };
     for (const Entry& e : ini.entries) {
         const KeySpec* spec = nullptr;
@@ -69,8 +68,8 @@ KeySpec bool_key(std::string_view name, bool& target) {
 }
 
 namespace {
-template <typename Target> KeySpec ranged_int(std::string_view name, Target& target, long long min,
-                                              long long max) {
+template <typename Target>
+KeySpec ranged_int(std::string_view name, Target& target, long long min, long long max) {
     return {name, KeyType::Int, [&target, min, max](const Value& v) {
                 long long i = std::get<long long>(v);
                 if (i < min || i > max)

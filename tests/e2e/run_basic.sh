@@ -37,7 +37,7 @@ assert_contains "  ...and says why" "$ERR" "/nonexistent"
 # environment and users
 
 run wsl -d Box -e env </dev/null
-for want in HOME=/root USER=root LOGNAME=root SHELL=/bin/sh WSL_DISTRO_NAME=Box "PATH=/usr/local/sbin:"; do
+for want in HOME=/root USER=root LOGNAME=root SHELL=/bin/sh WSL_DISTRO_NAME=Box "PATH=/usr/local/sbin:" "HOSTTYPE=$(uname -m)"; do
     assert_contains "environment has $want" "$OUT" "$want"
 done
 run env -i TERM=xterm-test LANG=de_DE.UTF-8 WSL_SERVICE_SOCKET="$SOCK" "$WSL_BIN" -d Box -e env </dev/null

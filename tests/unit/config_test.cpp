@@ -186,9 +186,9 @@ TEST_CASE("schema: unknown keys, invalid values, duplicates") {
     std::vector<std::string> warnings;
     apply_schema(ini, keys, "cfg", warnings);
     CHECK(warnings == Strings{
-                          "Invalid value '11' for key 'a.n' in cfg:3",
-                          "Unknown key 'a.nope' in cfg:4",
-                          "Invalid value '2x' for key 'a.size' in cfg:5",
+                          "Invalid value '11' for key 'A.N' in cfg:3", // as the file spells it
+                          "Unknown key 'A.nope' in cfg:4",
+                          "Invalid value '2x' for key 'A.size' in cfg:5",
                           "Unknown key 'd.e' in cfg:14",
                       });
     CHECK(flag);
@@ -312,10 +312,10 @@ TEST_CASE("wsl.conf: warnings with exact lines; bad values keep defaults") {
                             "/x/wsl.conf");
     CHECK(c.warnings == Strings{
                             "Invalid value 'maybe' for key 'boot.systemd' in /x/wsl.conf:3",
-                            "Invalid value '-5' for key 'boot.inittimeout' in /x/wsl.conf:4",
-                            "Invalid value 'soon' for key 'boot.inittimeout' in /x/wsl.conf:5",
-                            "Unknown key 'automount.unknownthing' in /x/wsl.conf:7",
-                            "Invalid value 'nah' for key 'automount.enabled' in /x/wsl.conf:8",
+                            "Invalid value '-5' for key 'boot.initTimeout' in /x/wsl.conf:4",
+                            "Invalid value 'soon' for key 'boot.initTimeout' in /x/wsl.conf:5",
+                            "Unknown key 'automount.unknownThing' in /x/wsl.conf:7",
+                            "Invalid value 'nah' for key 'automount.Enabled' in /x/wsl.conf:8",
                             "Unknown key 'mystery.key' in /x/wsl.conf:10",
                         });
     CHECK_FALSE(c.boot_systemd);
@@ -442,10 +442,10 @@ TEST_CASE("wsl-distribution.conf: bad uid and unknown keys") {
                                      "/etc/wsl-distribution.conf");
     CHECK(d.warnings ==
           Strings{
-              "Invalid value '-1' for key 'oobe.defaultuid' in /etc/wsl-distribution.conf:2",
-              "Invalid value '4294967295' for key 'oobe.defaultuid' in "
+              "Invalid value '-1' for key 'oobe.defaultUid' in /etc/wsl-distribution.conf:2",
+              "Invalid value '4294967295' for key 'oobe.defaultUid' in "
               "/etc/wsl-distribution.conf:3",
-              "Invalid value 'abc' for key 'oobe.defaultuid' in /etc/wsl-distribution.conf:4",
+              "Invalid value 'abc' for key 'oobe.defaultUid' in /etc/wsl-distribution.conf:4",
               "Unknown key 'oobe.color' in /etc/wsl-distribution.conf:5",
           });
     CHECK_FALSE(d.oobe_default_uid);
