@@ -47,6 +47,16 @@ std::function<void(const json&)> relay(Progress& p) {
     };
 }
 
+// The service's list entry of a distro (any case), for checks the client makes before it
+// acts; WSL_E_DISTRO_NOT_FOUND in `context` when there is none.
+json listed_distro(const std::string& name, const char* context) {
+    json r = request({{"op", "list"}});
+    for (auto& d : r["distros"])
+        if (registry::same_name(d.value("name", ""), name))
+            return d;
+    throw WslError("WSL_E_DISTRO_NOT_FOUND", default_message("WSL_E_DISTRO_NOT_FOUND"), context);
+}
+
 int list(const Invocation& inv) {
     if (inv.online)
         return list_online(inv);
@@ -135,15 +145,8 @@ int manage(const Invocation& inv) {
         // Checked before anything is created: the distro exists and the target is not inside
         // its own storage (the service and the kernel refuse both too, but too late to leave
         // the tree untouched).
-        json listed = request({{"op", "list"}});
-        const json* found = nullptr;
-        for (const auto& d : listed["distros"])
-            if (registry::same_name(d.value("name", ""), name))
-                found = &d;
-        if (!found)
-            throw WslError("WSL_E_DISTRO_NOT_FOUND", default_message("WSL_E_DISTRO_NOT_FOUND"),
-                           "MoveDistro");
-        fs::path base = fs::path(found->value("basePath", "")).lexically_normal();
+        json found = listed_distro(name, "MoveDistro");
+        fs::path base = fs::path(found.value("basePath", "")).lexically_normal();
         fs::path target = fs::absolute(inv.manage_value).lexically_normal();
         auto rel = target.lexically_relative(base);
         if (!rel.empty() && *rel.begin() != "..")
@@ -224,15 +227,8 @@ int run(const Invocation& inv) {
         fmt::print(kSuccess);
         return 0;
     case Verb::SetVersion: {
-        json r = request({{"op", "list"}});
-        const json* found = nullptr;
-        for (const auto& d : r["distros"])
-            if (registry::same_name(d.value("name", ""), inv.operands[0]))
-                found = &d;
-        if (!found)
-            throw WslError("WSL_E_DISTRO_NOT_FOUND", default_message("WSL_E_DISTRO_NOT_FOUND"),
-                           "SetVersion");
-        if (found->value("version", 1) == *inv.version)
+        json found = listed_distro(inv.operands[0], "SetVersion");
+        if (found.value("version", 1) == *inv.version)
             fail("WSL_E_DISTRO_ALREADY_VERSION");
         fail("WSL_E_VM_MODE_INVALID_STATE",
              "Converting between versions is not available yet: version 2 (VM mode) comes in a "

@@ -167,6 +167,15 @@ end
 EOF
 
 export COMP
+# shells: the drivers this machine can run (bash always; bash-completion, zsh, fish if there).
+shells() {
+    echo bash
+    [[ -r $BASH_COMPLETION ]] && echo bc
+    command -v zsh >/dev/null && echo zsh
+    command -v fish >/dev/null && echo fish
+    return 0
+}
+
 # comp SHELL LINE...: runs the driver (bash, bc, zsh or fish); COMP_OUT = its lines, one per
 # LINE, COMP_ERR = its stderr.
 comp() {
@@ -344,12 +353,7 @@ fi
 # no service: nothing, no error, and no service started (a root `wsl` would start one)
 
 NOSOCK=$T/nosuch.sock
-for sh in bash bc zsh fish; do
-    case $sh in
-        bc) [[ -r $BASH_COMPLETION ]] || continue ;;
-        zsh) command -v zsh >/dev/null || continue ;;
-        fish) command -v fish >/dev/null || continue ;;
-    esac
+for sh in $(shells); do
     WSL_SERVICE_SOCKET=$NOSOCK WSL_STATE_DIR=$T/stray-state comp "$sh" "wsl -d " "wsl -t "
     assert_eq "$sh: without a service, nothing to complete after -d and -t" $'|\n|' "$COMP_OUT"
     assert_eq "  ...and nothing on stderr" "" "$COMP_ERR"
@@ -361,59 +365,10 @@ if [[ -S $NOSOCK ]]; then
 fi
 
 # ---------------------------------------------------------------------------------------
-# never the network: catalog names come from --offline only
+# never the network: catalog names come from --offline only. A real HTTP server (httpd.py)
+# serves a catalog and logs every request; until `wsl -l -o` has fetched it, completion
+# offers nothing, and afterwards the cached names, never with a request.
 
-# A listener that records every connection (and closes it).
-cat >"$T/recorder.py" <<'EOF'
-import os, socket, sys
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(16)
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write(str(s.getsockname()[1]))
-os.replace(sys.argv[1] + ".tmp", sys.argv[1])
-while True:
-    c, _ = s.accept()
-    with open(sys.argv[2], "a") as f:
-        f.write("connection\n")
-    c.close()
-EOF
-touch "$T/recorder.log"
-bg "$PY" "$T/recorder.py" "$T/recorder.port" "$T/recorder.log"
-wait_until 10 test -s "$T/recorder.port" || die "the connection recorder did not start"
-RPORT=$(<"$T/recorder.port")
-printf '[general]\ninstanceIdleTimeout=-1\ndistributionListUrl=http://127.0.0.1:%s/x.json\n' \
-    "$RPORT" >"$HOME/.wslconfig"
-
-connections() { wc -l <"$T/recorder.log"; }
-slowest() { # slowest TIMES...: the largest
-    printf '%s\n' "$@" | sort -g | tail -n 1
-}
-for sh in bash bc zsh fish; do
-    case $sh in
-        bc) [[ -r $BASH_COMPLETION ]] || continue ;;
-        zsh) command -v zsh >/dev/null || continue ;;
-        fish) command -v fish >/dev/null || continue ;;
-    esac
-    rm -f "$T"/fish.*.t
-    c0=$(connections)
-    start=$EPOCHREALTIME
-    comp "$sh" "wsl --install " "wsl --install -d "
-    took=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
-    assert_eq "$sh: a catalog that was never fetched: nothing to complete" $'|\n|' "$COMP_OUT"
-    assert_eq "  ...and no connection" "$c0" "$(connections)"
-    case $sh in
-        bash | bc) t=$took ;; # the whole driver, bash's start-up included
-        zsh) t=$(slowest "$(<"$T/z.1.t")" "$(<"$T/z.2.t")") ;;
-        fish) t=$(cat "$T"/fish.*.t | sort -g | tail -n 1) ;;
-    esac
-    check "  ...quickly (${t} s, under 2 s)" awk -v t="$t" 'BEGIN { exit !(t < 2) }'
-done
-run wsl -l -o
-check "the recorder sees what a real catalog fetch does (control)" test "$(connections)" -gt 0
-
-# Served and cached once by `wsl -l -o`: then the completions offer it, still offline.
-HTTPD=$E2E_DIR/httpd.py
 WWW=$(fresh_dir www)
 cat >"$WWW/catalog.json" <<'EOF'
 {"ModernDistributions": {"Cached": [
@@ -425,22 +380,34 @@ cat >"$WWW/catalog.json" <<'EOF'
    "Arm64Url": {"Url": "http://127.0.0.1:1/two.wsl", "Sha256": "0000000000000000000000000000000000000000000000000000000000000000"}}
 ]}}
 EOF
-rm -f "$T/www.port"
-bg "$PY" "$HTTPD" serve --root "$WWW" --port-file "$T/www.port" --log "$T/www.log" 2>>"$T/www.stderr"
-wait_until 15 test -s "$T/www.port" || die "httpd.py did not start" "$(cat "$T/www.stderr")"
 touch "$T/www.log"
+bg "$PY" "$E2E_DIR/httpd.py" serve --root "$WWW" --port-file "$T/www.port" --log "$T/www.log" \
+    2>>"$T/www.stderr"
+wait_until 15 test -s "$T/www.port" || die "httpd.py did not start" "$(cat "$T/www.stderr")"
 printf '[general]\ninstanceIdleTimeout=-1\ndistributionListUrl=http://127.0.0.1:%s/catalog.json\n' \
     "$(<"$T/www.port")" >"$HOME/.wslconfig"
+requests() { wc -l <"$T/www.log"; }
+slowest() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+
+for sh in $(shells); do
+    rm -f "$T"/fish.*.t
+    start=$EPOCHREALTIME
+    comp "$sh" "wsl --install " "wsl --install -d "
+    took=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+    assert_eq "$sh: a catalog that was never fetched: nothing to complete" $'|\n|' "$COMP_OUT"
+    assert_eq "  ...and no request" 0 "$(requests)"
+    case $sh in
+        bash | bc) t=$took ;; # the whole driver, bash's start-up included
+        zsh) t=$(slowest "$(<"$T/z.1.t")" "$(<"$T/z.2.t")") ;;
+        fish) t=$(slowest $(cat "$T"/fish.*.t)) ;;
+    esac
+    check "  ...quickly (${t} s, under 2 s)" awk -v t="$t" 'BEGIN { exit !(t < 2) }'
+done
+
 expect_ok "wsl -l -o fetches and caches the served catalog" wsl -l -o
 assert_contains "  ...which has Cached-One" "$OUT" "Cached-One"
-requests() { wc -l <"$T/www.log"; }
-check "  ...with a request the server logged" test "$(requests)" -gt 0
-for sh in bash bc zsh fish; do
-    case $sh in
-        bc) [[ -r $BASH_COMPLETION ]] || continue ;;
-        zsh) command -v zsh >/dev/null || continue ;;
-        fish) command -v fish >/dev/null || continue ;;
-    esac
+check "  ...with a request the server logged (the log sees a real fetch)" test "$(requests)" -gt 0
+for sh in $(shells); do
     BEFORE=$(requests)
     comp "$sh" "wsl --install " "wsl --install -d Cached-T"
     mapfile -t R <<<"$COMP_OUT"

@@ -159,26 +159,22 @@ check_all() {
     fi
 }
 
-run "$WSL_BIN" --help
-HELP="$OUT$ERR"
-mapfile -t WSL_OPTS < <(options_of "$HELP")
-# A sanity floor, so that a broken --help cannot pass by naming nothing.
-if ((${#WSL_OPTS[@]} >= 30)); then
-    ok "wsl --help names options (${#WSL_OPTS[@]})"
-else
-    not_ok "wsl --help names options (${#WSL_OPTS[@]}, expected 30 or more)" "$HELP"
-fi
-check_all "wsl.1 documents every option of wsl --help" wsl.1 "${WSL_OPTS[@]}"
-
-run "$WSLSERVICE_BIN" --help
-SVC_HELP="$OUT$ERR"
-mapfile -t SVC_OPTS < <(options_of "$SVC_HELP")
-if ((${#SVC_OPTS[@]} >= 2)); then
-    ok "wslservice --help names options (${#SVC_OPTS[@]})"
-else
-    not_ok "wslservice --help names options" "$SVC_HELP"
-fi
-check_all "wslservice.8 documents every option of wslservice --help" wslservice.8 "${SVC_OPTS[@]}"
+# documents_help PROGRAM PAGE FLOOR: PAGE names every option PROGRAM --help prints; at least
+# FLOOR of them, so that a broken --help cannot pass by naming nothing.
+documents_help() {
+    local prog=$1 page=$2 floor=$3 name opts
+    name=$(basename "$prog")
+    run "$prog" --help
+    mapfile -t opts < <(options_of "$OUT$ERR")
+    if ((${#opts[@]} >= floor)); then
+        ok "$name --help names options (${#opts[@]})"
+    else
+        not_ok "$name --help names options (${#opts[@]}, expected $floor or more)" "$OUT$ERR"
+    fi
+    check_all "$page documents every option of $name --help" "$page" "${opts[@]}"
+}
+documents_help "$WSL_BIN" wsl.1 30
+documents_help "$WSLSERVICE_BIN" wslservice.8 2
 
 # Keys: "section.key" as the parser spells it; "section.*" is documented as its [section].
 check_keys() {
