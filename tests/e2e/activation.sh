@@ -9,10 +9,8 @@ source "$(dirname "$0")/lib.sh"
 ACTIVATE=$E2E_DIR/activate.py
 SRC=$T/rootfs.tar
 mk_rootfs_tar "$SRC"
-export HOME=$T/home
-mkdir -p "$HOME"
 # Distros stop half a second after their last process: the service's idle exit waits for that.
-printf '[general]\ninstanceIdleTimeout=500\n' >"$HOME/.wslconfig"
+private_home '[general]\ninstanceIdleTimeout=500\n'
 
 # ---------------------------------------------------------------------------------------
 # the units

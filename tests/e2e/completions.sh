@@ -20,10 +20,7 @@ start_service
 SRC=$T/rootfs.tar
 mk_rootfs_tar "$SRC"
 require_runnable "$SRC.src"
-export HOME=$T/home
-mkdir -p "$HOME"
-unset XDG_CACHE_HOME http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-printf '[general]\ninstanceIdleTimeout=-1\n' >"$HOME/.wslconfig"
+private_home '[general]\ninstanceIdleTimeout=-1\n'
 expect_ok "import CompRun" wsl --import CompRun "$(fresh_dir run)" "$SRC" || die "cannot import"
 expect_ok "import CompStopped" wsl --import CompStopped "$(fresh_dir stopped)" "$SRC" ||
     die "cannot import"

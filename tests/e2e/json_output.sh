@@ -7,9 +7,7 @@ source "$(dirname "$0")/lib.sh"
 start_service
 SRC=$T/rootfs.tar
 mk_rootfs_tar "$SRC"
-export HOME=$T/home XDG_CACHE_HOME=$T/home/.cache
-mkdir -p "$HOME"
-printf '[general]\ninstanceIdleTimeout=-1\n' >"$HOME/.wslconfig"
+private_home '[general]\ninstanceIdleTimeout=-1\n'
 
 # pyjson EXPR: evaluates a Python expression over the JSON in $OUT (as d); prints the result.
 pyjson() { "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$1" <<<"$OUT"; }

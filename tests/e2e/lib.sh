@@ -120,6 +120,18 @@ fresh_dir() {
 # fresh_path NAME: a new unused path under $T (nothing is created).
 fresh_path() { mktemp -u "$T/${1:-p}.XXXXXX"; }
 
+# private_home [WSLCONFIG]: HOME is $T/home, with WSLCONFIG (printf format) as ~/.wslconfig
+# when given; the catalog cache and proxies come from nowhere else.
+private_home() {
+    export HOME=$T/home
+    mkdir -p "$HOME"
+    unset XDG_CACHE_HOME http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+    if (($# > 0)); then
+        # shellcheck disable=SC2059
+        printf "$1" >"$HOME/.wslconfig"
+    fi
+}
+
 # ---------------------------------------------------------------------------------------
 # the service
 

@@ -9,9 +9,7 @@ start_service
 SRC=$T/rootfs.tar
 mk_rootfs_tar "$SRC"
 require_runnable "$SRC.src"
-export HOME=$T/home
-mkdir -p "$HOME"
-printf '[general]\ninstanceIdleTimeout=-1\n' >"$HOME/.wslconfig"
+private_home '[general]\ninstanceIdleTimeout=-1\n'
 expect_ok "import A" wsl --import A "$(fresh_dir a)" "$SRC" || die "cannot import"
 expect_ok "import B" wsl --import B "$(fresh_dir b)" "$SRC" || die "cannot import"
 

@@ -6,9 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 TAR=$("$WSL_SRC/scripts/debian-rootfs.sh" systemd) || skip_all "cannot build a Debian rootfs with systemd"
 start_service
-export HOME=$T/home
-mkdir -p "$HOME"
-printf '[general]\ninstanceIdleTimeout=-1\n' >"$HOME/.wslconfig"
+private_home '[general]\ninstanceIdleTimeout=-1\n'
 expect_ok "import Debian with systemd" wsl --import SD "$(fresh_dir sd)" "$TAR" || die "cannot import"
 printf '[boot]\nsystemd = true\n' | wsl -d SD -u root -e sh -c 'cat > /etc/wsl.conf'
 expect_ok "stop it so the next start reads wsl.conf" wsl --terminate SD
