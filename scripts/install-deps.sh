@@ -13,6 +13,8 @@ packages=(
     python3 mmdebstrap debian-archive-keyring zstd libarchive-tools attr acl libcap2-bin hyperfine
     uidmap util-linux passwd procps busybox-static tmux systemd-container curl openssl
     ca-certificates zsh fish bash-completion man-db groff-base dpkg-dev
+    # the fault tests' FUSE file system that fails on cue (tests/fixtures/failfs.py)
+    python3-fusepy
 )
 
 if [[ $EUID -eq 0 ]]; then

@@ -81,6 +81,13 @@ struct Running {
     UniqueFd sock; // empty once the client is gone
 };
 
+// A session's process group; until the child's setsid() that group does not exist yet, and
+// the child itself gets the signal (or a Ctrl-C at the very start of a session is lost).
+void signal_session(pid_t pgid, int sig) {
+    if (::kill(-pgid, sig) != 0 && errno == ESRCH)
+        ::kill(pgid, sig);
+}
+
 bool has_children() {
     siginfo_t info{};
     return ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0;
@@ -170,12 +177,12 @@ int serve(Instance& inst, int sigfd) {
             if (m && m->body.contains("signal")) {
                 int sig = m->body.value("signal", 0);
                 if (sig > 0 && sig < 65)
-                    ::kill(-pgid, sig);
+                    signal_session(pgid, sig);
                 continue;
             }
             // The client hung up: so does its session, as a terminal would.
-            ::kill(-pgid, SIGHUP);
-            ::kill(-pgid, SIGCONT);
+            signal_session(pgid, SIGHUP);
+            signal_session(pgid, SIGCONT);
             it->second.sock.reset();
         }
     }

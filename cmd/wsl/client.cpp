@@ -105,18 +105,31 @@ json request(json body, const std::vector<int>& fds,
 
 Request::Request(json body, const std::vector<int>& fds) : sock_(connect_service()) {
     body["v"] = protocol::kVersion;
-    protocol::send(sock_.get(), body, fds);
+    try {
+        protocol::send(sock_.get(), body, fds);
+    } catch (const WslError&) {
+        // A service that turns the request away (too many requests) answers and hangs up
+        // before reading it: its answer says more than the broken pipe.
+        if (auto m = protocol::receive(sock_.get(), 1000);
+            m && m->body.value("type", "") == "error")
+            next_from(std::move(*m));
+        throw;
+    }
 }
 
 protocol::Message Request::next() {
     std::optional<protocol::Message> m = protocol::receive(sock_.get());
     if (!m)
         fail("E_UNEXPECTED", "The wsl service closed the connection unexpectedly.");
-    const json& r = m->body;
+    return next_from(std::move(*m));
+}
+
+protocol::Message Request::next_from(protocol::Message m) {
+    const json& r = m.body;
     if (r.value("type", "") == "error")
         throw WslError(r.value("code", "E_UNEXPECTED"), r.value("message", ""),
                        r.value("context", ""));
-    return std::move(*m);
+    return m;
 }
 
 void Request::send(const json& body) {

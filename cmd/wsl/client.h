@@ -26,6 +26,8 @@ public:
     int sock() const { return sock_.get(); }
 
 private:
+    // m, or the WslError it carries.
+    static protocol::Message next_from(protocol::Message m);
     UniqueFd sock_;
 };
 

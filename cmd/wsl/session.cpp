@@ -231,44 +231,47 @@ int run_session(const Invocation& inv) {
     SignalPipe signals({SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2});
 
     // An interactive shell may first run the distro's first-run setup, on this terminal.
+    // The request's connection closes once the session has started: the session has its own.
     UniqueFd sock;
-    Request r(req, fds);
-    for (;;) {
-        // Until a session starts (the service may be waiting for another client's setup),
-        // an interrupt ends this client; the service sees it go.
-        pollfd p[2] = {{r.sock(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
-        if (::poll(p, 2, -1) < 0)
-            continue;
-        if (p[1].revents) {
-            for (int sig : signals.take())
-                if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
-                    die_of_signal(sig);
-            continue;
-        }
-        protocol::Message m = r.next();
-        std::string type = m.body.value("type", "");
-        if (type == "result")
-            break;
-        if (type == "session" && !m.fds.empty()) {
-            if (m.body.value("setup", false)) {
-                int code = Session(std::move(m.fds[0]), tty, signals.fd()).run();
-                r.send({{"setupExit", code}});
-            } else {
-                sock = std::move(m.fds[0]);
+    {
+        Request r(req, fds);
+        while (!sock) {
+            // Until a session starts (the service may be waiting for another client's setup),
+            // an interrupt ends this client; the service sees it go.
+            pollfd p[2] = {{r.sock(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
+            if (::poll(p, 2, -1) < 0)
+                continue;
+            if (p[1].revents) {
+                for (int sig : signals.take())
+                    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
+                        die_of_signal(sig);
+                continue;
             }
-        } else if (type == "warning") {
-            print_warning(m.body.value("message", ""));
-        } else if (type == "setup" || type == "setupRetry") {
-            if (type == "setup")
-                fmt::print("Please create a default UNIX user account. The username does not "
-                           "need to match your user name on this host.\n");
-            else
-                fmt::print(stderr, "{}\n", m.body.value("message", ""));
-            auto account = prompt_account();
-            if (!account)
-                fail("E_ABORT", "The first-run setup was cancelled; it runs again at the next "
-                                "launch.");
-            r.send({{"setupUser", account->first}, {"password", account->second}});
+            protocol::Message m = r.next();
+            std::string type = m.body.value("type", "");
+            if (type == "result")
+                fail("E_UNEXPECTED", "The wsl service started no session.");
+            if (type == "session" && !m.fds.empty()) {
+                if (m.body.value("setup", false)) {
+                    int code = Session(std::move(m.fds[0]), tty, signals.fd()).run();
+                    r.send({{"setupExit", code}});
+                } else {
+                    sock = std::move(m.fds[0]);
+                }
+            } else if (type == "warning") {
+                print_warning(m.body.value("message", ""));
+            } else if (type == "setup" || type == "setupRetry") {
+                if (type == "setup")
+                    fmt::print("Please create a default UNIX user account. The username does not "
+                               "need to match your user name on this host.\n");
+                else
+                    fmt::print(stderr, "{}\n", m.body.value("message", ""));
+                auto account = prompt_account();
+                if (!account)
+                    fail("E_ABORT", "The first-run setup was cancelled; it runs again at the next "
+                                    "launch.");
+                r.send({{"setupUser", account->first}, {"password", account->second}});
+            }
         }
     }
     return Session(std::move(sock), tty, signals.fd()).run();

@@ -1,12 +1,15 @@
 // wslservice: the root daemon. Listens on a Unix socket, identifies callers by SO_PEERCRED
 // and runs each request on its own thread.
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -21,7 +24,9 @@
 #include "activation.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "connections.h"
 #include "protocol/frame.h"
+#include "runtime/child.h"
 #include "service/service.h"
 #include "worker.h"
 
@@ -51,16 +56,45 @@ int usage(bool asked = false) {
 
 using Clock = std::chrono::steady_clock;
 
-// Connections being served, and when the last one ended: what the idle exit looks at.
-std::atomic<int> g_connections{0};
+const wsl::ServiceLimits g_limits;
+wsl::Connections g_connections(g_limits);
+wsl::LogLimiter g_log_limiter(20, 200);
+// When the last connection ended or a distro was last seen running: what the idle exit
+// looks at.
 std::atomic<Clock::rep> g_last_activity{0};
 
-// Counted up when a connection is accepted; this, declared first in serve(), counts it down
-// after everything else of the connection (its fd included) is gone.
+constexpr uid_t kServiceItself = static_cast<uid_t>(-1); // log_for's key for the service's own
+
+// A line about one caller's request, within that caller's share of the log.
+void log_for(uid_t uid, const std::string& text) {
+    unsigned long dropped = 0;
+    if (!g_log_limiter.allow(uid, &dropped))
+        return;
+    if (dropped)
+        log_line(fmt::format("({} similar lines were not logged{})", dropped,
+                             uid == kServiceItself ? "" : fmt::format(" for uid {}", uid)));
+    log_line(text);
+}
+
+// An operation name fit for the log: a known shape, never a client's megabyte.
+std::string printable_op(const json& body) {
+    auto it = body.find("op");
+    if (it == body.end() || !it->is_string())
+        return "?";
+    const std::string& op = it->get_ref<const std::string&>();
+    bool plain = !op.empty() && op.size() <= 32 && std::all_of(op.begin(), op.end(), [](char c) {
+        return std::islower(c) || c == '-';
+    });
+    return plain ? op : "(unknown)";
+}
+
+// Counted when the accept loop admits a connection; this, declared first in serve(), releases
+// it after everything else of the connection (its fd included) is gone.
 struct EndOfConnection {
+    uid_t uid;
     ~EndOfConnection() {
         g_last_activity = Clock::now().time_since_epoch().count();
-        --g_connections;
+        g_connections.release(uid);
     }
 };
 
@@ -90,79 +124,166 @@ json error_reply(const wsl::WslError& e) {
     return {{"type", "error"}, {"code", e.code()}, {"context", e.context()}, {"message", e.what()}};
 }
 
-void serve(wsl::service::Service& svc, wsl::UniqueFd accepted) {
-    EndOfConnection counted;
+// Turns a connection away with an error frame, without waiting on a client that does not read.
+void refuse(int conn, const std::string& code, const std::string& message) {
+    json body = error_reply(wsl::WslError(code, message));
+    std::string text = body.dump();
+    uint32_t n = static_cast<uint32_t>(text.size());
+    std::string frame{char(n), char(n >> 8), char(n >> 16), char(n >> 24)};
+    frame += text;
+    [[maybe_unused]] ssize_t sent =
+        ::send(conn, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+// One connection carries one request (DESIGN §4): the request, its events, one reply.
+void serve(wsl::service::Service& svc, wsl::UniqueFd accepted, wsl::service::Caller caller) {
+    EndOfConnection counted{caller.uid};
     wsl::UniqueFd conn = std::move(accepted);
-    ucred cred{};
-    socklen_t len = sizeof cred;
-    if (::getsockopt(conn.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
-        return;
-    wsl::service::Caller caller{cred.uid, cred.gid, cred.pid};
-    // A connection that sends nothing for a minute is dropped rather than holding a thread.
-    timeval idle{60, 0};
-    ::setsockopt(conn.get(), SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
-    wsl::service::Channel ch(conn.get());
-    for (;;) {
-        std::optional<wsl::protocol::Message> msg;
+    std::optional<wsl::protocol::Message> msg;
+    try {
+        msg = wsl::protocol::receive(conn.get(), static_cast<int>(g_limits.first_frame.count()));
+    } catch (const wsl::WslError& e) {
+        log_for(caller.uid, fmt::format("uid {} pid {}: {}", caller.uid, caller.pid, e.what()));
         try {
-            msg = wsl::protocol::receive(conn.get());
-        } catch (const wsl::WslError& e) {
-            log_line(fmt::format("uid {} pid {}: {}", caller.uid, caller.pid, e.what()));
-            try {
-                wsl::protocol::send(conn.get(), error_reply(e));
-            } catch (const wsl::WslError&) {
-            }
-            return; // the stream cannot be trusted past a bad frame
-        }
-        if (!msg)
-            return;
-        auto op_field = msg->body.find("op");
-        std::string op = op_field != msg->body.end() && op_field->is_string()
-                             ? op_field->get<std::string>()
-                             : "?";
-        if (op != "list" && op != "status")
-            log_line(fmt::format("uid {} pid {}: {}", caller.uid, caller.pid, op));
-        json reply;
-        try {
-            reply = svc.handle(caller, *msg, ch);
-            reply["type"] = "result";
-        } catch (const wsl::WslError& e) {
-            if (e.code() != "WSL_E_DISTRO_NOT_FOUND")
-                log_line(fmt::format("uid {} {}: {} ({})", caller.uid, op, e.what(), e.code()));
-            reply = error_reply(e);
-        } catch (const std::exception& e) {
-            log_line(fmt::format("uid {} {}: internal error: {}", caller.uid, op, e.what()));
-            reply = error_reply(wsl::WslError("E_UNEXPECTED", e.what()));
-        }
-        try {
-            wsl::protocol::send(conn.get(), reply);
+            wsl::protocol::send(conn.get(), error_reply(e));
         } catch (const wsl::WslError&) {
-            return;
         }
+        return; // the stream cannot be trusted past a bad frame
+    }
+    if (!msg)
+        return;
+    std::string op = printable_op(msg->body);
+    if (op != "list" && op != "status")
+        log_for(caller.uid, fmt::format("uid {} pid {}: {}", caller.uid, caller.pid, op));
+    wsl::service::Channel ch(conn.get());
+    json reply;
+    try {
+        reply = svc.handle(caller, *msg, ch);
+        reply["type"] = "result";
+    } catch (const wsl::WslError& e) {
+        if (e.code() != "WSL_E_DISTRO_NOT_FOUND")
+            log_for(caller.uid,
+                    fmt::format("uid {} {}: {} ({})", caller.uid, op, e.what(), e.code()));
+        reply = error_reply(e);
+    } catch (const std::exception& e) {
+        log_for(caller.uid, fmt::format("uid {} {}: internal error: {}", caller.uid, op, e.what()));
+        reply = error_reply(wsl::WslError("E_UNEXPECTED", e.what()));
+    }
+    msg.reset(); // the request's fds go before the reply, not after the client reads it
+    try {
+        wsl::protocol::send(conn.get(), reply);
+    } catch (const wsl::WslError&) {
     }
 }
 
+// A descriptor kept in reserve: when the service runs out, giving it back for a moment lets
+// the accept loop take the waiting client and answer it, instead of spinning on EMFILE.
+class Reserve {
+public:
+    Reserve() { take(); }
+    void take() { fd_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC)); }
+    void give_back() { fd_.reset(); }
+
+private:
+    wsl::UniqueFd fd_;
+};
+
 // Waits for the next client. With an idle timeout, returns -1 once the service has had no
 // client, no running distro and no operation for that long (sampled four times a second).
-int next_client(int listener, wsl::service::Service& svc, std::chrono::seconds idle_timeout) {
+// The listener is non-blocking: accept never waits, since it fails with EMFILE at once when
+// the service is out of descriptors, even with nobody waiting.
+int next_client(int listener, wsl::service::Service& svc, std::chrono::seconds idle_timeout,
+                Reserve& reserve) {
+    int out_of_fds = 0; // consecutive EMFILE tries for the client waiting now
     for (;;) {
+        int wait_ms = -1;
         if (idle_timeout.count() > 0) {
-            if (g_connections > 0 || !svc.idle())
+            if (g_connections.total() > 0 || !svc.idle())
                 g_last_activity = Clock::now().time_since_epoch().count();
             auto since = Clock::now() - Clock::time_point(Clock::duration(g_last_activity));
             auto left = idle_timeout - since;
             if (left <= Clock::duration::zero())
                 return -1;
-            pollfd p{listener, POLLIN, 0};
-            int ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
-            if (::poll(&p, 1, std::min(ms, 250)) == 0)
-                continue;
+            wait_ms = std::min<int>(
+                250, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(left).count()));
         }
+        pollfd p{listener, POLLIN, 0};
+        if (out_of_fds)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        else if (::poll(&p, 1, wait_ms) <= 0)
+            continue;
         int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
         if (c >= 0)
             return c;
-        if (errno != EINTR && errno != ECONNABORTED && errno != EMFILE && errno != EAGAIN)
-            wsl::fail_errno("WSL_E_SOCKET", "accept");
+        if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS && errno != ENOMEM) {
+            if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
+                wsl::fail_errno("WSL_E_SOCKET", "accept");
+            out_of_fds = 0;
+            continue;
+        }
+        // Out of descriptors: a connection ending soon frees one, so try for 100 ms; then
+        // spend the reserve to answer the waiting client rather than leave it hanging.
+        if (++out_of_fds < 10)
+            continue;
+        int err = errno;
+        out_of_fds = 0;
+        reserve.give_back();
+        if (int turned = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC); turned >= 0) {
+            refuse(turned, "E_OUTOFMEMORY",
+                   "The wsl service is out of resources; try again in a moment.");
+            ::close(turned);
+        }
+        reserve.take();
+        log_for(kServiceItself, fmt::format("accept: {} (refused a client)", std::strerror(err)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+// Admits a new connection and starts its thread, or answers it with why not.
+void dispatch(wsl::service::Service& svc, wsl::UniqueFd conn) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(conn.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+        return;
+    switch (g_connections.admit(cred.uid)) {
+    case wsl::Connections::Verdict::UserFull:
+        log_for(cred.uid, fmt::format("uid {}: refused a connection ({} open, the limit per user)",
+                                      cred.uid, g_limits.connections_per_user));
+        return refuse(conn.get(), "E_TOO_MANY_CONNECTIONS",
+                      fmt::format("You have {} requests open with the wsl service, its limit per "
+                                  "user; wait for some to finish.",
+                                  g_limits.connections_per_user));
+    case wsl::Connections::Verdict::ServiceFull:
+        log_for(cred.uid,
+                fmt::format("uid {}: refused a connection (the service is full)", cred.uid));
+        return refuse(conn.get(), "E_TOO_MANY_CONNECTIONS",
+                      "The wsl service is serving as many requests as it can; try again later.");
+    case wsl::Connections::Verdict::Admitted:
+        break;
+    }
+    wsl::service::Caller caller{cred.uid, cred.gid, cred.pid};
+    try {
+        std::thread(serve, std::ref(svc), std::move(conn), caller).detach();
+    } catch (const std::system_error& e) {
+        g_connections.release(cred.uid);
+        log_line(fmt::format("cannot start a thread: {}", e.what()));
+    }
+}
+
+// Raises the soft RLIMIT_NOFILE (and the hard one where it is lower) so that the service's
+// own limits, not the kernel's, decide who gets refused. Children get the original back.
+void raise_open_files() {
+    rlimit rl;
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    wsl::runtime::set_child_nofile(rl);
+    rlimit want = rl;
+    want.rlim_cur = std::max<rlim_t>(rl.rlim_cur, g_limits.open_files);
+    want.rlim_max = std::max<rlim_t>(rl.rlim_max, want.rlim_cur);
+    if (::setrlimit(RLIMIT_NOFILE, &want) != 0) {
+        want.rlim_cur = rl.rlim_max;
+        want.rlim_max = rl.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &want);
     }
 }
 
@@ -203,6 +324,7 @@ int main(int argc, char** argv) {
     }
     ::signal(SIGPIPE, SIG_IGN);
     ::umask(022);
+    raise_open_files();
     wsl::set_log_sink(log_line);
     try {
         // Workers re-execute this very binary, even if the file was replaced since.
@@ -222,12 +344,13 @@ int main(int argc, char** argv) {
                                  : ""));
         g_last_activity = Clock::now().time_since_epoch().count();
         wsl::notify(act, fmt::format("READY=1\nMAINPID={}\nSTATUS=Listening", ::getpid()));
+        Reserve reserve;
+        ::fcntl(listener.get(), F_SETFL, ::fcntl(listener.get(), F_GETFL) | O_NONBLOCK);
         for (;;) {
-            int c = next_client(listener.get(), svc, idle_timeout);
+            int c = next_client(listener.get(), svc, idle_timeout, reserve);
             if (c < 0)
                 break;
-            ++g_connections;
-            std::thread(serve, std::ref(svc), wsl::UniqueFd(c)).detach();
+            dispatch(svc, wsl::UniqueFd(c));
         }
         // Everything the service knows is on disk; a socket-activated service is started again
         // by the next connection, which waits in the listening socket's backlog meanwhile.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "base/small_file.h"
 #include "base/unique_fd.h"
 #include "config/wsl_distribution_conf.h"
+#include "registry/registry.h"
 #include "runtime/tree.h"
 
 namespace wsl {
@@ -62,6 +64,44 @@ UniqueFd open_base(const std::string& v, bool must_exist) {
     return fd;
 }
 
+bool exists(int dir, const char* name) {
+    struct stat st;
+    return ::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+// The distro's private directory: `private=@N` (opened by the service), else <base>/<dir>
+// (dir: "private", or "rootfs" for a tree of layout 1). It must be ours: a directory owned
+// by this namespace's root; its mode is put back to 0700 if it drifted. Empty when missing
+// and !must_exist.
+UniqueFd open_private(std::map<std::string, std::string>& a, bool must_exist) {
+    UniqueFd dir;
+    if (!a["private"].empty()) {
+        dir.reset(::fcntl(fd_arg(a["private"]), F_DUPFD_CLOEXEC, 10));
+    } else {
+        UniqueFd base = open_base(a["base"], must_exist);
+        if (!base)
+            return {};
+        std::string name = a["dir"].empty() ? registry::kPrivateDir : a["dir"];
+        dir.reset(
+            ::openat(base.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!dir) {
+            if (errno == ENOENT && !must_exist)
+                return {};
+            fail_errno("WSL_E_DISK_CORRUPTED", "Cannot open the distribution's files");
+        }
+    }
+    if (a["dir"] == "rootfs")
+        return dir; // layout 1: the tree itself, owned as its archive said
+    struct stat st;
+    if (::fstat(dir.get(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0)
+        fail("WSL_E_STORAGE_REPLACED",
+             "The distribution's storage directory was replaced from outside; it is left as "
+             "it is.");
+    if ((st.st_mode & 07777) != 0700)
+        ::fchmod(dir.get(), 0700);
+    return dir;
+}
+
 // Enters dir as the new root: nothing the archive names can reach past it.
 void enter(int dir) {
     if (::fchdir(dir) != 0 || ::chroot(".") != 0 || ::chdir("/") != 0)
@@ -73,11 +113,6 @@ UniqueFd open_dir(int base, const std::string& name) {
     if (!fd)
         fail_errno("WSL_E_DISK_CORRUPTED", "Cannot open the distribution's files (" + name + ")");
     return fd;
-}
-
-bool exists(int dir, const char* name) {
-    struct stat st;
-    return ::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 // The image's /etc/wsl-distribution.conf (an installed .wsl file's first-run settings), parsed
@@ -97,32 +132,45 @@ json distribution_conf() {
     return out;
 }
 
+// Writes back everything of the file system holding dir; its errors are the operation's.
+void sync_fs(int dir, const char* code) {
+    if (::syncfs(dir) != 0)
+        fail_errno(code, "Writing the distribution's files to disk failed");
+}
+
 json run(const std::string& op, std::map<std::string, std::string>& a) {
-    const bool top = a["top"] == "1";
-    if (op == "extract") {
+    if (op == "mkprivate") {
+        // Creating it is what makes the location ours: one that exists is somebody's.
         UniqueFd base = open_base(a["base"], true);
-        const std::string& name = a["name"];
-        if (top) {
-            if (exists(base.get(), a["final"].c_str()))
-                fail("ERROR_FILE_EXISTS");
-            if (::mkdirat(base.get(), name.c_str(), 0755) != 0)
-                fail_errno(errno == EEXIST ? "ERROR_FILE_EXISTS" : "WSL_E_IMPORT_FAILED",
-                           "Cannot create the distribution's directory in the install location");
-        }
-        UniqueFd root = open_dir(base.get(), name);
+        if (::mkdirat(base.get(), registry::kPrivateDir, 0700) != 0)
+            fail_errno(errno == EEXIST ? "ERROR_FILE_EXISTS" : "WSL_E_IMPORT_FAILED",
+                       "Cannot create the distribution's directory in the install location");
+        return json::object();
+    }
+    if (op == "extract") {
+        UniqueFd priv = open_private(a, true);
+        if (exists(priv.get(), "rootfs") || exists(priv.get(), "rootfs.partial"))
+            fail("ERROR_FILE_EXISTS");
+        if (::mkdirat(priv.get(), "rootfs.partial", 0755) != 0)
+            fail_errno("WSL_E_IMPORT_FAILED", "Cannot create the distribution's directory");
+        UniqueFd root = open_dir(priv.get(), "rootfs.partial");
         enter(root.get());
         archive::extract(fd_arg(a["data"]), events());
         archive::RootfsInfo info = archive::inspect_rootfs();
         json out = {{"flavor", info.flavor}, {"osVersion", info.os_version}};
         if (a["conf"] == "1")
             out["conf"] = distribution_conf();
-        if (top && ::renameat(base.get(), name.c_str(), base.get(), a["final"].c_str()) != 0)
+        // Only a tree that is on disk whole becomes the distro's (an old one may go next).
+        sync_fs(root.get(), "WSL_E_IMPORT_FAILED");
+        if (::renameat(priv.get(), "rootfs.partial", priv.get(), "rootfs") != 0)
             fail_errno("WSL_E_IMPORT_FAILED", "Cannot finish the distribution's directory");
+        if (::fsync(priv.get()) != 0)
+            fail_errno("WSL_E_IMPORT_FAILED", "Writing the distribution's directory failed");
         return out;
     }
     if (op == "pack") {
-        UniqueFd base = open_base(a["base"], true);
-        UniqueFd root = open_dir(base.get(), a["name"]);
+        UniqueFd priv = open_private(a, true);
+        UniqueFd root = open_dir(priv.get(), a["dir"] == "rootfs" ? "." : "rootfs");
         archive::Format format;
         if (!archive::parse_format(a["format"], format))
             fail("WSL_E_WORKER", "bad format");
@@ -132,37 +180,58 @@ json run(const std::string& op, std::map<std::string, std::string>& a) {
         return json::object();
     }
     if (op == "remove") {
-        UniqueFd base = open_base(a["base"], false);
-        if (!base)
+        // Empties the private directory (or a tree of layout 1) and, with top=1, removes it
+        // from the base. empty_only=1: only an empty one (a crash repair that cannot know
+        // whether it made it).
+        UniqueFd priv = open_private(a, false);
+        if (!priv)
             return json::object();
-        const std::string& name = a["name"];
-        UniqueFd dir(
-            ::openat(base.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!dir) {
-            if (errno == ENOENT)
-                return json::object();
-            fail_errno("WSL_E_REMOVE_FAILED", "Cannot open the distribution's files");
+        // Opened before the chroot below, which hides it.
+        UniqueFd base = a["top"] == "1" ? open_base(a["base"], true) : UniqueFd();
+        if (a["empty_only"] != "1") {
+            enter(priv.get());
+            runtime::empty_directory(priv.get());
         }
-        enter(dir.get());
-        runtime::empty_directory(dir.get());
-        if (top && ::unlinkat(base.get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
-            fail_errno("WSL_E_REMOVE_FAILED", "Cannot remove the distribution's directory");
+        if (base) {
+            std::string name = a["dir"].empty() ? registry::kPrivateDir : a["dir"];
+            if (::unlinkat(base.get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT &&
+                !(a["empty_only"] == "1" && (errno == ENOTEMPTY || errno == EEXIST)))
+                fail_errno("WSL_E_REMOVE_FAILED", "Cannot remove the distribution's directory");
+        }
         return json::object();
     }
     if (op == "exists") {
         UniqueFd base = open_base(a["base"], false);
-        return {{"exists", base && exists(base.get(), a["name"].c_str())}};
+        UniqueFd priv = base ? UniqueFd(::openat(base.get(), registry::kPrivateDir,
+                                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC))
+                             : UniqueFd();
+        return {{"private", static_cast<bool>(priv)},
+                {"rootfs", priv && exists(priv.get(), "rootfs")},
+                {"legacy", base && exists(base.get(), "rootfs")}};
     }
     if (op == "move") {
+        // Same file system: the private directory moves whole, in one rename.
         UniqueFd base = open_base(a["base"], true);
         int target = fd_arg(a["target"]);
-        if (exists(target, "rootfs"))
-            fail("ERROR_FILE_EXISTS");
-        if (::renameat(base.get(), "rootfs", target, "rootfs") == 0)
+        if (::renameat2(base.get(), registry::kPrivateDir, target, registry::kPrivateDir,
+                        RENAME_NOREPLACE) == 0)
             return {{"renamed", true}};
         if (errno == EXDEV)
             return {{"renamed", false}};
-        fail_errno("WSL_E_MOVE_FAILED", "Cannot move the distribution to the target directory");
+        fail_errno(errno == EEXIST ? "ERROR_FILE_EXISTS" : "WSL_E_MOVE_FAILED",
+                   "Cannot move the distribution to the target directory");
+    }
+    if (op == "adopt") {
+        // A tree of layout 1 (<base>/rootfs) goes into a new private directory.
+        UniqueFd base = open_base(a["base"], true);
+        if (!exists(base.get(), "rootfs"))
+            fail("WSL_E_DISK_CORRUPTED", "The distribution's files are missing.");
+        if (::mkdirat(base.get(), registry::kPrivateDir, 0700) != 0 && errno != EEXIST)
+            fail_errno("WSL_E_DISK_CORRUPTED", "Cannot create the distribution's directory");
+        UniqueFd priv = open_private(a, true);
+        if (::renameat2(base.get(), "rootfs", priv.get(), "rootfs", RENAME_NOREPLACE) != 0)
+            fail_errno("WSL_E_DISK_CORRUPTED", "Cannot move the distribution's files");
+        return json::object();
     }
     fail("WSL_E_WORKER", "unknown worker operation " + op);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -98,6 +99,23 @@ bool is_root_entry(const char* p) {
     while (s.size() > 1 && s.back() == '/')
         s.pop_back();
     return s == "." || s == "./" || s.empty();
+}
+
+// Errors that mean the data did not reach the disk: they fail the import, never a warning
+// (libarchive reports a failed write() as ARCHIVE_WARN, "Write failed").
+bool disk_error(int err) {
+    return err == ENOSPC || err == EDQUOT || err == EIO || err == EROFS || err == EFBIG ||
+           err == ENOMEM;
+}
+
+// libarchive's message for a failed write, with the system's words for its errno when the
+// message lacks them ("Write failed" says nothing of a full disk).
+std::string write_error(struct archive* a) {
+    std::string msg = archive_error_string(a) ? archive_error_string(a) : "unknown error";
+    int err = archive_errno(a);
+    if (err > 0 && msg.find(std::strerror(err)) == std::string::npos)
+        msg += fmt::format(" ({})", std::strerror(err));
+    return msg;
 }
 
 std::string kind_error(Kind k) {
@@ -200,11 +218,10 @@ void extract(int in_fd, const Events& events) {
         }
 
         rc = archive_write_header(out.get(), entry);
-        if (rc == ARCHIVE_FATAL)
-            fail(kCode,
-                 fmt::format("Cannot extract {}: {}", path, archive_error_string(out.get())));
+        if (rc == ARCHIVE_FATAL || (rc != ARCHIVE_OK && disk_error(archive_errno(out.get()))))
+            fail(kCode, fmt::format("Cannot extract {}: {}", path, write_error(out.get())));
         if (rc != ARCHIVE_OK)
-            warn(fmt::format("{}: {}", path, archive_error_string(out.get())));
+            warn(fmt::format("{}: {}", path, write_error(out.get())));
         if (rc >= ARCHIVE_WARN && archive_entry_size(entry) > 0) {
             const void* data;
             size_t size;
@@ -216,20 +233,22 @@ void extract(int in_fd, const Events& events) {
                 if (d < ARCHIVE_WARN)
                     fail(kCode,
                          fmt::format("The archive is damaged: {}", archive_error_string(in.get())));
-                if (archive_write_data_block(out.get(), data, size, offset) < ARCHIVE_WARN)
-                    fail(kCode,
-                         fmt::format("Cannot write {}: {}", path, archive_error_string(out.get())));
+                // Anything short of OK here is data that did not get written.
+                if (archive_write_data_block(out.get(), data, size, offset) != ARCHIVE_OK)
+                    fail(kCode, fmt::format("Cannot write {}: {}", path, write_error(out.get())));
             }
         }
         rc = archive_write_finish_entry(out.get());
-        if (rc == ARCHIVE_FATAL)
-            fail(kCode,
-                 fmt::format("Cannot extract {}: {}", path, archive_error_string(out.get())));
+        if (rc == ARCHIVE_FATAL || (rc != ARCHIVE_OK && disk_error(archive_errno(out.get()))))
+            fail(kCode, fmt::format("Cannot extract {}: {}", path, write_error(out.get())));
         if (rc != ARCHIVE_OK)
-            warn(fmt::format("{}: {}", path, archive_error_string(out.get())));
+            warn(fmt::format("{}: {}", path, write_error(out.get())));
     }
-    if (archive_write_close(out.get()) != ARCHIVE_OK)
+    if (archive_write_close(out.get()) != ARCHIVE_OK) {
+        if (disk_error(archive_errno(out.get())))
+            fail(kCode, fmt::format("Cannot finish the extraction: {}", write_error(out.get())));
         warn(archive_error_string(out.get()));
+    }
     // libarchive does not restore the times of the extraction root itself.
     if (root_time_set)
         ::utimensat(AT_FDCWD, ".", root_times, 0);

@@ -186,6 +186,10 @@ void pack(int out_fd, Format format, unsigned threads, const Events& events) {
     }
     if (archive_write_close(out.get()) != ARCHIVE_OK)
         fail(kCode, fmt::format("Cannot finish the archive: {}", archive_error_string(out.get())));
+    // A file's data must be on disk before the export says it is done: a write error that
+    // only shows at writeback (EIO, a full thin disk) fails it here. Pipes cannot be synced.
+    if (::fsync(out_fd) != 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)
+        fail_errno(kCode, "Writing the archive to disk failed");
     w.meter.report(true);
 }
 

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "base/error.h"
 #include "base/unique_fd.h"
 
@@ -14,21 +16,31 @@ void write_atomically(const std::filesystem::path& file, std::string_view text) 
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!fd)
         fail_errno("WSL_E_REGISTRY_WRITE", "Cannot write " + tmp.string());
+    auto failed = [&](const std::string& what) {
+        int err = errno;
+        ::unlink(tmp.c_str()); // a full disk must not keep the half-written copy either
+        errno = err;
+        fail_errno("WSL_E_REGISTRY_WRITE", what + " " + tmp.string());
+    };
     size_t off = 0;
     while (off < text.size()) {
         ssize_t n = ::write(fd.get(), text.data() + off, text.size() - off);
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n < 0)
-            fail_errno("WSL_E_REGISTRY_WRITE", "Cannot write " + tmp.string());
+            failed("Cannot write");
         off += static_cast<size_t>(n);
     }
     if (::fsync(fd.get()) != 0)
-        fail_errno("WSL_E_REGISTRY_WRITE", "Cannot sync " + tmp.string());
-    fd.reset();
+        failed("Cannot sync");
+    if (::close(fd.release()) != 0)
+        failed("Cannot write");
     if (::rename(tmp.c_str(), file.c_str()) != 0)
         fail_errno("WSL_E_REGISTRY_WRITE", "Cannot replace " + file.string());
+    // The rename is durable only once the directory is: a failure here is the write's.
     UniqueFd dir(::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir)
-        ::fsync(dir.get());
+    if (!dir || ::fsync(dir.get()) != 0)
+        fail_errno("WSL_E_REGISTRY_WRITE", "Cannot sync " + file.parent_path().string());
 }
 
 } // namespace wsl

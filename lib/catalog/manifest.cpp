@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/bounded_json.h"
 #include "base/error.h"
 #include "config/ini.h"
 
@@ -44,6 +45,9 @@ std::string string_field(const json& o, const char* key, std::string_view source
 
 Manifest parse_manifest(std::string_view text, std::string_view source, std::string_view arch) {
     json doc;
+    // A catalog comes from the network: bound its shape before the parser recurses into it.
+    if (auto why = exceeds_bounds(text, {16, 1 << 20}); !why.empty())
+        invalid(source, std::string(why));
     try {
         doc = json::parse(text);
     } catch (const json::parse_error& e) {

@@ -1,25 +1,40 @@
 #include "protocol/frame.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
+#include "base/bounded_json.h"
 #include "base/error.h"
 
 namespace wsl::protocol {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 [[noreturn]] void bad_frame(const std::string& why) {
     fail("WSL_E_PROTOCOL", "Invalid message: " + why);
 }
 
-// Reads exactly len bytes; collects any fds that ride along. Returns bytes read (< len
-// only at EOF).
-size_t read_full(int sock, char* buf, size_t len, std::vector<UniqueFd>& fds) {
+// Reads exactly len bytes; collects any fds that ride along (at most kMaxFds in a whole frame,
+// however many reads it takes). Returns bytes read (< len only at EOF).
+size_t read_full(int sock, char* buf, size_t len, std::vector<UniqueFd>& fds,
+                 std::optional<Clock::time_point> deadline) {
     size_t got = 0;
     while (got < len) {
+        if (deadline) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+            pollfd p{sock, POLLIN, 0};
+            int n = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n == 0)
+                bad_frame("the message did not arrive in time");
+        }
         iovec iov{buf + got, len - got};
         alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * kMaxFds)];
         msghdr msg{};
@@ -43,8 +58,11 @@ size_t read_full(int sock, char* buf, size_t len, std::vector<UniqueFd>& fds) {
                 fds.emplace_back(fd);
             }
         }
-        if (msg.msg_flags & MSG_CTRUNC)
+        // Excess descriptors are closed at once (fds owns them), never held for the peer.
+        if ((msg.msg_flags & MSG_CTRUNC) || fds.size() > kMaxFds) {
+            fds.clear();
             bad_frame("too many file descriptors");
+        }
         if (n == 0)
             break;
         got += static_cast<size_t>(n);
@@ -95,10 +113,13 @@ void send(int sock, const nlohmann::json& body, std::span<const int> fds) {
     }
 }
 
-std::optional<Message> receive(int sock) {
+std::optional<Message> receive(int sock, int timeout_ms) {
+    std::optional<Clock::time_point> deadline;
+    if (timeout_ms >= 0)
+        deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     Message m;
     unsigned char header[4];
-    size_t got = read_full(sock, reinterpret_cast<char*>(header), 4, m.fds);
+    size_t got = read_full(sock, reinterpret_cast<char*>(header), 4, m.fds, deadline);
     if (got == 0)
         return std::nullopt;
     if (got < 4)
@@ -107,11 +128,13 @@ std::optional<Message> receive(int sock) {
     if (len > kMaxFrame)
         bad_frame("message of " + std::to_string(len) + " bytes exceeds the 1 MiB limit");
     std::string text(len, '\0');
-    if (read_full(sock, text.data(), len, m.fds) < len)
+    if (read_full(sock, text.data(), len, m.fds, deadline) < len)
         bad_frame("truncated body");
-    m.body = nlohmann::json::parse(text, nullptr, false);
-    if (m.body.is_discarded())
-        bad_frame("not JSON");
+    try {
+        m.body = parse_bounded(text, "WSL_E_PROTOCOL");
+    } catch (const WslError& e) {
+        bad_frame(e.what());
+    }
     if (!m.body.is_object())
         bad_frame("not a JSON object");
     return m;

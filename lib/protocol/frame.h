@@ -11,7 +11,7 @@ namespace wsl::protocol {
 
 inline constexpr int kVersion = 1;
 inline constexpr size_t kMaxFrame = 1 << 20; // 1 MiB
-inline constexpr size_t kMaxFds = 8;
+inline constexpr size_t kMaxFds = 8;         // per frame, however many reads it takes
 
 struct Message {
     nlohmann::json body;
@@ -23,7 +23,10 @@ struct Message {
 void send(int sock, const nlohmann::json& body, std::span<const int> fds = {});
 
 // Receives one frame. Returns nullopt on a clean EOF before any byte.
-// Throws WslError (code WSL_E_PROTOCOL) on a short, oversized or non-object frame.
-std::optional<Message> receive(int sock);
+// Throws WslError (code WSL_E_PROTOCOL) on a short, oversized or non-object frame, one with
+// more than kMaxFds fds (all closed), or JSON beyond JsonBounds (depth, value count).
+// With timeout_ms >= 0 the whole frame must arrive within that time (a peer that trickles
+// bytes is cut off, whatever the socket's own timeouts say).
+std::optional<Message> receive(int sock, int timeout_ms = -1);
 
 } // namespace wsl::protocol

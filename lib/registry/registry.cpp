@@ -1,24 +1,29 @@
 #include "registry/registry.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "base/atomic_file.h"
+#include "base/bounded_json.h"
 #include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace wsl::registry {
 
 using nlohmann::json;
 
 namespace {
+constexpr off_t kMaxRegistryBytes = 64 << 20;
 const char* const kStateNames[] = {"Installing", "Installed", "Converting", "Exporting",
                                    "Uninstalling"};
-}
+} // namespace
 
 std::string to_string(State s) {
     return kStateNames[static_cast<int>(s)];
@@ -99,6 +104,8 @@ static json to_json(const Distro& d) {
             {"name", d.name},
             {"basePath", d.base_path},
             {"defaultLocation", d.default_location},
+            {"layout", d.layout},
+            {"storageCreated", d.storage_created},
             {"version", d.version},
             {"defaultUid", d.default_uid},
             {"state", to_string(d.state)},
@@ -108,6 +115,7 @@ static json to_json(const Distro& d) {
             {"flavor", d.flavor},
             {"osVersion", d.os_version},
             {"movingTo", d.moving_to},
+            {"movingCreated", d.moving_created},
             {"movingFrom", d.moving_from},
             {"movingFromDefault", d.moving_from_default}};
 }
@@ -118,6 +126,9 @@ static Distro from_json(const json& j) {
     d.name = j.at("name").get<std::string>();
     d.base_path = j.at("basePath").get<std::string>();
     d.default_location = j.value("defaultLocation", true);
+    // Records from before layout 2 name a tree that was always the service's own.
+    d.layout = j.value("layout", 1);
+    d.storage_created = j.value("storageCreated", d.layout == 1);
     d.version = j.value("version", 1);
     d.default_uid = j.value("defaultUid", 0u);
     d.state = state_from_string(j.at("state").get<std::string>());
@@ -128,26 +139,57 @@ static Distro from_json(const json& j) {
     d.flavor = j.value("flavor", "");
     d.os_version = j.value("osVersion", "");
     d.moving_to = j.value("movingTo", "");
+    d.moving_created = j.value("movingCreated", false);
     d.moving_from = j.value("movingFrom", "");
     d.moving_from_default = j.value("movingFromDefault", false);
     return d;
 }
 
 UserRegistry load(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    if (!in)
-        return {};
-    std::stringstream ss;
-    ss << in.rdbuf();
+    // Only a file that is not there is an empty registry. Any other failure (no descriptor
+    // left, EIO, a directory in its place) is an error: taking it as empty would let the next
+    // change write an empty registry and crash repair delete the distros' storage.
+    UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) {
+        if (errno == ENOENT)
+            return {};
+        fail_errno("WSL_E_REGISTRY_UNREADABLE",
+                   fmt::format("The registry {} cannot be read", file.string()));
+    }
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+        fail("WSL_E_REGISTRY_CORRUPTED",
+             fmt::format("The registry {} is not a regular file.", file.string()));
+    if (st.st_size > kMaxRegistryBytes)
+        fail("WSL_E_REGISTRY_CORRUPTED", fmt::format("The registry {} is larger than {} bytes.",
+                                                     file.string(), kMaxRegistryBytes));
+    std::string text(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    while (got < text.size()) {
+        ssize_t n = ::read(fd.get(), text.data() + got, text.size() - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            fail_errno("WSL_E_REGISTRY_UNREADABLE",
+                       fmt::format("The registry {} cannot be read", file.string()));
+        if (n == 0)
+            break;
+        got += static_cast<size_t>(n);
+    }
+    text.resize(got);
     try {
-        json j = json::parse(ss.str());
+        json j = parse_bounded(text, "WSL_E_REGISTRY_CORRUPTED", {16, 1u << 24});
         UserRegistry reg;
+        reg.on_disk = true;
         reg.default_guid = j.value("defaultDistro", "");
         reg.default_version = j.value("defaultVersion", 1);
         for (const auto& d : j.at("distros"))
             reg.distros.push_back(from_json(d));
         return reg;
     } catch (const json::exception& e) {
+        fail("WSL_E_REGISTRY_CORRUPTED",
+             fmt::format("The registry {} is corrupted: {}", file.string(), e.what()));
+    } catch (const WslError& e) {
         fail("WSL_E_REGISTRY_CORRUPTED",
              fmt::format("The registry {} is corrupted: {}", file.string(), e.what()));
     }

@@ -93,9 +93,8 @@ Cgroup Cgroup::create(const std::string& name, const CgroupLimits& limits, uid_t
     if (!memory_set)
         warnings.push_back("The memory limit could not be applied: no memory cgroup controller "
                            "is available on this host.");
-    if (!pids_set)
-        warnings.push_back("The process limit could not be applied: no pids cgroup controller "
-                           "is available on this host.");
+    // The process limit holds without cgroups too (RLIMIT_NPROC on the distro's user
+    // namespace, see Instance::start): pids.max is a second fence where it exists.
     return cg;
 }
 

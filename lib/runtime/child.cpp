@@ -45,6 +45,10 @@ int Child::wait() {
 
 namespace {
 
+// Read by children between clone and exec: written once, before any child exists.
+rlimit g_child_nofile{RLIM_INFINITY, RLIM_INFINITY};
+bool g_child_nofile_set = false;
+
 void write_file(pid_t pid, const char* name, const std::string& text) {
     auto path = fmt::format("/proc/{}/{}", pid, name);
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
@@ -59,6 +63,17 @@ void write_file(pid_t pid, const char* name, const std::string& text) {
     char c;
     if (::read(sync_fd, &c, 1) != 1)
         ::_exit(126);
+    // Ignored signals stay ignored across exec: a service started from a shell's background
+    // job ignores SIGINT and SIGQUIT, and a distro must not inherit that.
+    struct kernel_sigaction {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)();
+        unsigned long mask;
+    } dfl{SIG_DFL, 0, nullptr, 0};
+    for (int s = 1; s <= 64; ++s)
+        if (s != SIGKILL && s != SIGSTOP)
+            ::syscall(SYS_rt_sigaction, s, &dfl, nullptr, sizeof(unsigned long));
     sigset_t none;
     sigemptyset(&none);
     ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof(long));
@@ -67,6 +82,13 @@ void write_file(pid_t pid, const char* name, const std::string& text) {
         ::_exit(126);
     if (opts.die_with_thread)
         ::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (g_child_nofile_set)
+        ::syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &g_child_nofile, nullptr);
+    if (opts.nproc != RLIM_INFINITY) {
+        rlimit nproc{opts.nproc, opts.nproc};
+        if (::syscall(SYS_prlimit64, 0, RLIMIT_NPROC, &nproc, nullptr) != 0)
+            ::_exit(126);
+    }
     // Move the fds out of the way first so that dup2 onto 3.. cannot clobber a source.
     int exec_fd = opts.exec_fd < 0
                       ? -1
@@ -105,6 +127,11 @@ void write_file(pid_t pid, const char* name, const std::string& text) {
 }
 
 } // namespace
+
+void set_child_nofile(const rlimit& limit) {
+    g_child_nofile = limit;
+    g_child_nofile_set = true;
+}
 
 Child spawn_in_userns(const IdMap& map, const std::vector<std::string>& args,
                       const std::vector<int>& fds, const SpawnOptions& opts) {

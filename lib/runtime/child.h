@@ -1,4 +1,5 @@
 #pragma once
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -41,11 +42,17 @@ private:
     bool reaped_ = false;
 };
 
+// The RLIMIT_NOFILE children get (the service raises its own): set once at start-up.
+void set_child_nofile(const struct rlimit& limit);
+
 struct SpawnOptions {
     unsigned long long namespaces = 0; // CLONE_NEW* flags beyond CLONE_NEWUSER
     int exec_fd = -1;                  // run this file (execveat) instead of argv[0]
     bool die_with_thread = true;       // SIGKILL when the calling thread exits
     bool null_stdio = false;           // stdin/out/err on /dev/null instead of the parent's
+    // RLIMIT_NPROC (soft and hard) for the child. Set before a user namespace is made inside
+    // it, it also caps every process in that namespace together, whatever their uids.
+    rlim_t nproc = RLIM_INFINITY;
     // Runs in the parent after the id map is written and before the child may go on.
     std::function<void(pid_t)> before_start;
 };

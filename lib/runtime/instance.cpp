@@ -46,6 +46,10 @@ std::shared_ptr<Instance> Instance::start(InstanceSpec spec, std::vector<std::st
     opts.exec_fd = spec.init_exe;
     opts.die_with_thread = false; // it outlives the request that started it
     opts.null_stdio = true;
+    // The distro's inner user namespace, made by init, inherits this as the cap on all its
+    // processes together: no cgroup needed.
+    if (spec.limits.processes && *spec.limits.processes > 0)
+        opts.nproc = static_cast<rlim_t>(*spec.limits.processes);
     const Cgroup& cg = inst->cgroup_;
     opts.before_start = [&cg](pid_t pid) { cg.add(pid); };
     inst->init_ = spawn_in_userns(spec.map, {"wsl-init", "instance"}, {theirs.get()}, opts);

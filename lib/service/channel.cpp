@@ -9,6 +9,10 @@
 
 namespace wsl::service {
 
+namespace {
+constexpr int kRestOfFrameMs = 10000;
+} // namespace
+
 void cancelled() {
     fail("E_ABORT", "The operation was cancelled by the client.");
 }
@@ -30,7 +34,7 @@ nlohmann::json Channel::receive(int timeout_ms) {
     std::optional<protocol::Message> m;
     if (n > 0) {
         try {
-            m = protocol::receive(sock_);
+            m = protocol::receive(sock_, kRestOfFrameMs); // once it starts, a frame comes whole
         } catch (const WslError&) {
         }
     }

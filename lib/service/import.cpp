@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/test_hook.h"
 #include "base/log.h"
 #include "service/service.h"
 
@@ -78,11 +79,14 @@ json Service::add_distro(const Caller& c, const json& req, std::vector<UniqueFd>
         save(u);
         busy = std::make_unique<Busy>(u, d.guid); // a fresh guid: never taken
     }
+    const std::string op = install ? "install" : "import";
+    test_phase((op + ".registered").c_str());
     runtime::IdMap map = ids_.map_for(c.uid);
+    bool created = false; // <base>/private is ours: only then may a failure delete it
     try {
         Base base;
         if (d.default_location) {
-            if (::mkdir(d.base_path.c_str(), 0755) != 0 ||
+            if (::mkdir(d.base_path.c_str(), 0700) != 0 ||
                 ::chown(d.base_path.c_str(), map.host_uid(0), map.host_gid(0)) != 0)
                 fail_errno("WSL_E_IMPORT_FAILED", "Cannot create " + d.base_path);
             base = open_base(d, c.uid, true);
@@ -91,32 +95,27 @@ json Service::add_distro(const Caller& c, const json& req, std::vector<UniqueFd>
             base.top_in_worker = c.uid != 0;
             base.by_service = c.uid == 0;
         }
-        if (!base.top_in_worker) {
-            // Root's own directory: the service creates the tree's top itself.
-            struct stat st;
-            if (::fstatat(base.fd.get(), "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0)
-                fail("ERROR_FILE_EXISTS");
-            make_top(base.fd.get(), "rootfs.partial", map, "WSL_E_IMPORT_FAILED");
-        }
+        create_private(base, map, "WSL_E_IMPORT_FAILED");
+        created = true;
+        update(u, d.guid, [](registry::Distro& r) { r.storage_created = true; });
+        test_phase((op + ".created").c_str());
         if (install)
             ch.event({{"type", "accepted"}}); // the name and place are taken: send the bytes
-        WorkerSpec spec{
-            "extract",
-            {"final=rootfs", base.top_in_worker ? "top=1" : "top=0", install ? "conf=1" : "conf=0"},
-            {}};
-        UniqueFd tree;
-        add_tree(spec, base, "rootfs.partial", tree);
+        WorkerSpec spec{"extract", {install ? "conf=1" : "conf=0"}, {}};
+        UniqueFd held;
+        if (!add_private(spec, base, d, held, map.host_uid(0)))
+            fail("WSL_E_IMPORT_FAILED", "The distribution's directory disappeared.");
         spec.args.push_back("data=" + next_fd(spec));
         spec.fds.push_back(fds[0].get());
         json info = workers_.run(map, spec, &ch);
         fds[0].reset();
-        if (!base.top_in_worker &&
-            ::renameat(base.fd.get(), "rootfs.partial", base.fd.get(), "rootfs") != 0)
-            fail_errno("WSL_E_IMPORT_FAILED", "Cannot finish the distribution's directory");
+        test_phase((op + ".extracted").c_str());
         // An install is kept only when the client confirms the download's digest; until the
         // record says Installed, a crash rolls it back.
-        if (install)
+        if (install) {
             await_commit(ch);
+            test_phase("install.committed");
+        }
 
         std::lock_guard lock(u.m);
         registry::Distro* rec = u.reg.find_guid(d.guid);
@@ -130,8 +129,12 @@ json Service::add_distro(const Caller& c, const json& req, std::vector<UniqueFd>
         save(u);
         return {{"name", rec->name}, {"guid", d.guid}};
     } catch (...) {
+        // Only what this import made goes: a location found in use keeps what is there.
         try {
-            remove_storage(d, map);
+            if (created)
+                remove_storage(d, map);
+            else if (d.default_location)
+                ::rmdir(d.base_path.c_str());
         } catch (const std::exception& e) {
             log(fmt::format("cleanup of '{}' failed: {}", name, e.what()));
         }
@@ -171,25 +174,6 @@ void Service::apply_distribution_conf(User& u, registry::Distro& d, const json& 
     if (u.reg.find_name(name))
         fail("ERROR_ALREADY_EXISTS");
     d.name = name;
-}
-
-// Removes rootfs and rootfs.partial of a distro and, for the default location, its directory.
-void Service::remove_storage(const registry::Distro& d, const runtime::IdMap& map) {
-    Base base = open_base(d, map.caller_uid, false);
-    if (base.by_service && !base.fd)
-        return; // storage already gone
-    for (const char* name : {"rootfs.partial", "rootfs"}) {
-        WorkerSpec spec{"remove", {base.top_in_worker ? "top=1" : "top=0"}, {}};
-        UniqueFd tree;
-        if (!add_tree(spec, base, name, tree))
-            continue;
-        workers_.run(map, spec, nullptr);
-        if (!base.top_in_worker && ::unlinkat(base.fd.get(), name, AT_REMOVEDIR) != 0 &&
-            errno != ENOENT)
-            fail_errno("WSL_E_REMOVE_FAILED", fmt::format("Cannot remove {}", name));
-    }
-    if (d.default_location && ::rmdir(d.base_path.c_str()) != 0 && errno != ENOENT)
-        fail_errno("WSL_E_REMOVE_FAILED", "Cannot remove " + d.base_path);
 }
 
 } // namespace wsl::service

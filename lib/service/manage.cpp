@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,8 @@
 
 #include "archive/detect.h"
 #include "base/error.h"
+#include "base/test_hook.h"
+#include "base/log.h"
 #include "service/service.h"
 
 namespace wsl::service {
@@ -49,14 +52,15 @@ json Service::export_distro(const Caller& c, const json& req, std::vector<Unique
         }
     };
     try {
+        test_phase("export.marked");
         runtime::IdMap map = ids_.map_for(c.uid);
         Base base = open_base(d, c.uid, true);
         WorkerSpec spec{
             "pack",
             {"format=" + archive::to_string(format), fmt::format("threads={}", threads())},
             {}};
-        UniqueFd tree;
-        if (!add_tree(spec, base, "rootfs", tree))
+        UniqueFd held;
+        if (!add_private(spec, base, d, held, map.host_uid(0)))
             fail("WSL_E_DISK_CORRUPTED", "The distribution's files are missing.");
         spec.args.push_back("data=" + next_fd(spec));
         spec.fds.push_back(fds[0].get());
@@ -76,7 +80,16 @@ json Service::unregister(const Caller& c, const json& req) {
                                {registry::State::Installed, registry::State::Uninstalling},
                                registry::State::Uninstalling, busy);
     // Once Uninstalling is on disk the removal is finished even across a crash (recover()).
-    remove_storage(d, ids_.map_for(c.uid));
+    test_phase("unregister.marked");
+    try {
+        remove_storage(d, ids_.map_for(c.uid), d.storage_created);
+    } catch (const WslError& e) {
+        // Refused before anything was deleted: the distro stays as it was.
+        if (e.code() == "WSL_E_STORAGE_REPLACED")
+            update(u, d.guid, [](registry::Distro& r) { r.state = registry::State::Installed; });
+        throw;
+    }
+    test_phase("unregister.removed");
     std::lock_guard lock(u.m);
     u.reg.remove(d.guid);
     save(u);
@@ -103,94 +116,117 @@ json Service::move(const Caller& c, const json& req, std::vector<UniqueFd>& fds,
                 fail("ERROR_FILE_EXISTS");
     }
     runtime::IdMap map = ids_.map_for(c.uid);
-    update(u, d.guid, [&](registry::Distro& r) { r.moving_to = target_path; });
+    if (d.layout != registry::kLayout)
+        fail("WSL_E_DISK_CORRUPTED", "The distribution's files are still in the old layout "
+                                     "(see the service's log); they cannot be moved.");
+    update(u, d.guid, [&](registry::Distro& r) {
+        r.moving_to = target_path;
+        r.moving_created = false;
+    });
+    test_phase("move.marked");
     try {
-        relocate(d, fds[0].get(), map, ch);
+        relocate(u, d, fds[0].get(), target_path, map, ch);
     } catch (...) {
-        update(u, d.guid, [](registry::Distro& r) { r.moving_to.clear(); });
+        update(u, d.guid, [](registry::Distro& r) {
+            r.moving_to.clear();
+            r.moving_created = false;
+        });
         throw;
     }
+    test_phase("move.copied");
     update(u, d.guid, [&](registry::Distro& r) {
         r.base_path = target_path;
         r.default_location = false;
         r.moving_to.clear();
+        r.moving_created = false;
         r.moving_from = d.base_path;
         r.moving_from_default = d.default_location;
     });
-    // What is left at the old place: the whole tree after a copy, the directory after a rename.
+    test_phase("move.flipped");
+    // What is left at the old place: the whole tree after a copy, nothing (or a default
+    // location's own directory) after a rename.
     remove_storage(d, map);
     update(u, d.guid, [](registry::Distro& r) { r.moving_from.clear(); });
     return json::object();
 }
 
-void Service::relocate(const registry::Distro& d, int target, const runtime::IdMap& map,
-                       Channel& ch) {
+void Service::relocate(User& u, const registry::Distro& d, int target,
+                       const std::string& target_path, const runtime::IdMap& map, Channel& ch) {
     const bool root = map.caller_uid == 0;
     Base base = open_base(d, map.caller_uid, true);
 
-    // Same file system: one rename. The worker does it for users, so the kernel checks that
-    // the user may write the target; root's rename is root's own.
+    // Same file system: the private directory moves whole, in one rename. The worker does it
+    // for users, so the kernel checks that the user may write the target; root's is root's.
     json moved = json::object();
     if (root) {
-        struct stat st;
-        if (::fstatat(target, "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0)
-            fail("ERROR_FILE_EXISTS");
-        if (::renameat(base.fd.get(), "rootfs", target, "rootfs") == 0)
+        if (::renameat2(base.fd.get(), registry::kPrivateDir, target, registry::kPrivateDir,
+                        RENAME_NOREPLACE) == 0)
             moved = {{"renamed", true}};
+        else if (errno == EEXIST)
+            fail("ERROR_FILE_EXISTS");
         else if (errno != EXDEV)
             fail_errno("WSL_E_MOVE_FAILED", "Cannot move the distribution");
     } else {
         WorkerSpec spec{"move", {}, {}};
         UniqueFd unused;
-        add_tree(spec, base, "rootfs", unused);
+        add_private(spec, base, d, unused, map.host_uid(0));
         spec.args.push_back("target=" + next_fd(spec));
         spec.fds.push_back(target);
         moved = workers_.run(map, spec, &ch);
     }
-    if (!moved.value("renamed", false)) {
-        // Another file system: pack from the old place into a pipe, extract at the new one.
+    if (moved.value("renamed", false))
+        return;
+
+    // Another file system: a new private directory at the target (recorded as the move's
+    // own before anything is written in it), then pack from the old one into a pipe and
+    // extract at the new one.
+    Base dest;
+    dest.fd.reset(::fcntl(target, F_DUPFD_CLOEXEC, 3));
+    dest.path = target_path;
+    dest.top_in_worker = !root;
+    dest.by_service = root;
+    create_private(dest, map, "WSL_E_MOVE_FAILED");
+    registry::Distro there = d;
+    there.base_path = target_path;
+    there.default_location = false;
+    there.storage_created = true;
+    try {
+        update(u, d.guid, [](registry::Distro& r) { r.moving_created = true; });
+        test_phase("move.created");
         int p[2];
         if (::pipe2(p, O_CLOEXEC) != 0)
             fail_errno("WSL_E_MOVE_FAILED", "pipe");
         UniqueFd pipe_r(p[0]), pipe_w(p[1]);
         WorkerSpec packer{"pack", {"format=tar", "threads=1"}, {}};
-        UniqueFd old_tree;
-        if (!add_tree(packer, base, "rootfs", old_tree))
+        UniqueFd old_held;
+        if (!add_private(packer, base, d, old_held, map.host_uid(0)))
             fail("WSL_E_DISK_CORRUPTED", "The distribution's files are missing.");
         packer.args.push_back("data=" + next_fd(packer));
         packer.fds.push_back(pipe_w.get());
         runtime::Child pack_child = workers_.start(map, packer);
         pipe_w.reset();
-        if (root)
-            make_top(target, "rootfs.partial", map, "WSL_E_MOVE_FAILED");
-        Base dest;
-        dest.fd.reset(::fcntl(target, F_DUPFD_CLOEXEC, 3));
-        dest.top_in_worker = !root;
-        WorkerSpec extract{"extract", {"final=rootfs", root ? "top=0" : "top=1"}, {}};
-        UniqueFd new_tree;
-        add_tree(extract, dest, "rootfs.partial", new_tree);
+        WorkerSpec extract{"extract", {}, {}};
+        UniqueFd new_held;
+        add_private(extract, dest, there, new_held, map.host_uid(0));
         extract.args.push_back("data=" + next_fd(extract));
         extract.fds.push_back(pipe_r.get());
         try {
             workers_.run(map, extract, &ch);
-            if (pack_child.wait() != 0)
-                fail("WSL_E_MOVE_FAILED", "Reading the distribution for the move failed.");
-            if (root && ::renameat(target, "rootfs.partial", target, "rootfs") != 0)
-                fail_errno("WSL_E_MOVE_FAILED", "Cannot finish the move");
         } catch (...) {
             pack_child.kill();
-            try {
-                new_tree.reset();
-                WorkerSpec rm{"remove", {root ? "top=0" : "top=1"}, {}};
-                UniqueFd partial;
-                add_tree(rm, dest, "rootfs.partial", partial);
-                workers_.run(map, rm, nullptr);
-                if (root)
-                    ::unlinkat(target, "rootfs.partial", AT_REMOVEDIR);
-            } catch (const std::exception&) {
-            }
             throw;
         }
+        // The copy is complete (and synced by the extracting worker) only if the packer
+        // read everything without error.
+        if (pack_child.wait() != 0)
+            fail("WSL_E_MOVE_FAILED", "Reading the distribution for the move failed.");
+    } catch (...) {
+        try {
+            remove_storage(there, map);
+        } catch (const std::exception& e) {
+            log(fmt::format("cleanup of the move of '{}' failed: {}", d.name, e.what()));
+        }
+        throw;
     }
 }
 

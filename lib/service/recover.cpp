@@ -24,7 +24,16 @@ void Service::recover() {
         } catch (const std::exception&) {
             continue;
         }
-        User& u = user(uid);
+        User* found = nullptr;
+        try {
+            found = &user(uid);
+        } catch (const std::exception& e) {
+            // Nothing of this user is repaired or deleted on a registry we could not read.
+            log(fmt::format("uid {}: no crash repair: {}", uid, e.what()));
+            continue;
+        }
+        User& u = *found;
+        const bool registry_read = u.reg.on_disk; // before any save below creates the file
         runtime::IdMap map = ids_.map_for(uid);
         std::vector<registry::Distro> doomed;
         {
@@ -38,7 +47,12 @@ void Service::recover() {
             }
             save(u);
         }
-        for (const auto& d : u.reg.distros)
+        std::vector<registry::Distro> records;
+        {
+            std::lock_guard lock(u.m);
+            records = u.reg.distros;
+        }
+        for (const auto& d : records)
             if (!d.moving_to.empty() || !d.moving_from.empty()) {
                 try {
                     repair_move(u, d, map);
@@ -47,9 +61,20 @@ void Service::recover() {
                                     e.what()));
                 }
             }
+        for (const auto& d : records)
+            if (d.layout == 1 && d.state == registry::State::Installed && d.moving_to.empty()) {
+                try {
+                    convert_layout(u, d, map);
+                } catch (const std::exception& e) {
+                    log(fmt::format("cannot move the files of '{}' of uid {} into {}: {}", d.name,
+                                    uid, registry::kPrivateDir, e.what()));
+                }
+            }
         for (const auto& d : doomed) {
             try {
-                remove_storage(d, map);
+                // An install that had not yet made its private directory proves nothing
+                // about one found there: only an empty one goes.
+                remove_storage(d, map, d.storage_created);
                 std::lock_guard lock(u.m);
                 u.reg.remove(d.guid);
                 save(u);
@@ -59,6 +84,10 @@ void Service::recover() {
                 log(fmt::format("cannot clean up '{}' of uid {}: {}", d.name, uid, e.what()));
             }
         }
+        // Storage no record names is deleted only on the evidence of a registry file that
+        // was read whole: a missing registry proves nothing.
+        if (!registry_read)
+            continue;
         for (const auto& dir : fs::directory_iterator(u.dir, ec)) {
             std::string guid = dir.path().filename().string();
             if (!dir.is_directory() || guid.size() != 36)
@@ -71,25 +100,16 @@ void Service::recover() {
             stray.name = guid;
             stray.base_path = dir.path().string();
             try {
+                // Either layout may be in it.
+                stray.layout = 1;
+                remove_storage(stray, map, true, false);
+                stray.layout = registry::kLayout;
                 remove_storage(stray, map);
             } catch (const std::exception& e) {
                 log(fmt::format("cannot remove stray {}: {}", stray.base_path, e.what()));
             }
         }
     }
-}
-
-bool Service::tree_exists(const registry::Distro& d, const runtime::IdMap& map, const char* name) {
-    Base base = open_base(d, map.caller_uid, false);
-    if (base.by_service) {
-        struct stat st;
-        return base.fd && ::fstatat(base.fd.get(), name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-    }
-    // A user's own directory: look with the user's rights.
-    WorkerSpec spec{"exists", {}, {}};
-    UniqueFd unused;
-    add_tree(spec, base, name, unused);
-    return workers_.run(map, spec, nullptr).value("exists", false);
 }
 
 // moving_to set: the files were being copied or renamed. If the old tree is still there the
@@ -100,14 +120,19 @@ void Service::repair_move(User& u, registry::Distro d, const runtime::IdMap& map
         registry::Distro there = d;
         there.base_path = d.moving_to;
         there.default_location = false;
-        if (tree_exists(d, map, "rootfs")) {
-            remove_storage(there, map);
-            update(u, d.guid, [](registry::Distro& r) { r.moving_to.clear(); });
+        if (storage_state(d, map).value("rootfs", false)) {
+            // Only a copy the move made itself goes.
+            remove_storage(there, map, d.moving_created);
+            update(u, d.guid, [](registry::Distro& r) {
+                r.moving_to.clear();
+                r.moving_created = false;
+            });
         } else {
             update(u, d.guid, [&](registry::Distro& r) {
                 r.base_path = d.moving_to;
                 r.default_location = false;
                 r.moving_to.clear();
+                r.moving_created = false;
                 r.moving_from = d.base_path;
                 r.moving_from_default = d.default_location;
             });

@@ -14,6 +14,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/test_hook.h"
 #include "base/log.h"
 #include "service/service.h"
 
@@ -109,15 +110,23 @@ std::shared_ptr<runtime::Instance> Service::ensure_running(User& u, const regist
     spec.map = ids_.map_for(u.uid);
     spec.init_exe = init_exe.get();
     Base base = open_base(d, u.uid, true);
+    const std::string tree =
+        d.layout == 1 ? "rootfs" : std::string(registry::kPrivateDir) + "/rootfs";
     if (base.by_service) {
-        spec.rootfs.reset(
-            ::openat(base.fd.get(), "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        // One component at a time, never through a symlink.
+        UniqueFd dir = d.layout == 1
+                           ? UniqueFd(::fcntl(base.fd.get(), F_DUPFD_CLOEXEC, 3))
+                           : UniqueFd(::openat(base.fd.get(), registry::kPrivateDir,
+                                               O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (dir)
+            spec.rootfs.reset(
+                ::openat(dir.get(), "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!spec.rootfs)
-            fail_errno(
-                "WSL_E_DISK_CORRUPTED",
-                fmt::format("The files of '{}' cannot be opened ({}/rootfs)", d.name, d.base_path));
+            fail_errno("WSL_E_DISK_CORRUPTED",
+                       fmt::format("The files of '{}' cannot be opened ({}/{})", d.name,
+                                   d.base_path, tree));
     } else {
-        spec.rootfs_path = d.base_path + "/rootfs";
+        spec.rootfs_path = d.base_path + "/" + tree;
     }
     spec.cgroup_name = fmt::format("{}-{}", u.uid, d.guid);
     if (config.contains("memory") && config["memory"].is_number_unsigned())
@@ -314,6 +323,7 @@ json Service::set_default_user(const Caller& c, const json& req, Channel& ch) {
     if (r.status != 0 || number.empty() || number.size() > 9 ||
         (digits != std::string::npos && r.out.substr(digits) != "\n"))
         fail("WSL_E_USER_NOT_FOUND");
+    test_phase("set-default-user.resolved");
     std::lock_guard lock(u.m);
     if (registry::Distro* rec = u.reg.find_guid(d.guid)) {
         rec->default_uid = static_cast<uint32_t>(std::stoul(number));

@@ -10,7 +10,9 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/test_hook.h"
 #include "base/utf8.h"
+#include "runtime/limits.h"
 
 namespace wsl::service {
 
@@ -37,26 +39,56 @@ Service::Busy::~Busy() {
 }
 
 Service::User& Service::user(uid_t uid) {
-    std::lock_guard lock(users_mutex_);
-    auto& slot = users_[uid];
-    if (!slot) {
-        auto u = std::make_unique<User>();
-        u->uid = uid;
-        u->dir = state_dir_ / "users" / std::to_string(uid);
-        fs::create_directories(u->dir);
-        // Only root may look in: it holds other users' default-location distros.
-        ::chmod(u->dir.c_str(), 0700);
-        u->reg = registry::load(u->dir / "registry.json");
-        slot = std::move(u);
+    User* found = nullptr;
+    {
+        std::lock_guard lock(users_mutex_);
+        auto& slot = users_[uid];
+        if (!slot)
+            slot = load_user(uid);
+        found = slot.get();
     }
-    return *slot;
+    // Users are never destroyed; their own lock is taken without holding everyone's.
+    if (!found->reg_valid) {
+        std::lock_guard ulock(found->m);
+        if (!found->reg_valid) {
+            found->reg = registry::load(found->dir / "registry.json");
+            found->reg_valid = true;
+        }
+    }
+    return *found;
+}
+
+// A registry that cannot be read throws here and leaves no User behind: the next request
+// tries again, and nothing is ever taken as an empty registry.
+std::unique_ptr<Service::User> Service::load_user(uid_t uid) {
+    auto u = std::make_unique<User>();
+    u->uid = uid;
+    u->dir = state_dir_ / "users" / std::to_string(uid);
+    std::error_code ec;
+    fs::create_directories(u->dir, ec);
+    if (ec)
+        fail("WSL_E_REGISTRY_UNREADABLE",
+             fmt::format("Cannot create {}: {}", u->dir.string(), ec.message()));
+    // Only root may look in: it holds other users' default-location distros.
+    ::chmod(u->dir.c_str(), 0700);
+    u->reg = registry::load(u->dir / "registry.json");
+    return u;
 }
 
 void Service::save(User& u) {
+    if (!u.reg_valid)
+        fail("WSL_E_REGISTRY_UNREADABLE",
+             "The registry could not be read back after a failed write; try again.");
     try {
         registry::save(u.dir / "registry.json", u.reg);
+        u.reg.on_disk = true;
     } catch (...) {
-        u.reg = registry::load(u.dir / "registry.json");
+        // Memory must not run ahead of what a restart would see.
+        try {
+            u.reg = registry::load(u.dir / "registry.json");
+        } catch (const std::exception&) {
+            u.reg_valid = false;
+        }
         throw;
     }
 }
@@ -79,60 +111,21 @@ unsigned Service::threads() const {
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
-Service::Base Service::open_base(const registry::Distro& d, uid_t uid, bool must_exist) {
-    Base b;
-    b.path = d.base_path;
-    b.top_in_worker = d.default_location || uid != 0;
-    // A non-root user's own directory is opened by the worker, inside the user namespace, so
-    // the kernel checks that user's rights; the service opens only its own paths and root's.
-    b.by_service = d.default_location || uid == 0;
-    if (b.by_service) {
-        b.fd.reset(::open(d.base_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!b.fd && (must_exist || errno != ENOENT))
-            fail_errno(
-                "WSL_E_DISK_CORRUPTED",
-                fmt::format("The storage of '{}' cannot be opened ({})", d.name, d.base_path));
-    }
-    return b;
-}
-
-bool Service::add_tree(WorkerSpec& spec, const Base& base, const std::string& name,
-                       UniqueFd& held) {
-    if (!base.top_in_worker) {
-        held.reset(
-            ::openat(base.fd.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!held) {
-            if (errno == ENOENT)
-                return false;
-            fail_errno("WSL_E_DISK_CORRUPTED", "Cannot open the distribution's files");
-        }
-        spec.args.push_back("base=" + next_fd(spec));
-        spec.args.push_back("name=.");
-        spec.fds.push_back(held.get());
-        return true;
-    }
-    if (base.fd) {
-        spec.args.push_back("base=" + next_fd(spec));
-        spec.fds.push_back(base.fd.get());
-    } else {
-        spec.args.push_back("base=" + base.path);
-    }
-    spec.args.push_back("name=" + name);
-    return true;
-}
-
-void Service::make_top(int dirfd, const char* name, const runtime::IdMap& map, const char* code) {
-    if (::mkdirat(dirfd, name, 0755) != 0 ||
-        ::fchownat(dirfd, name, map.host_uid(0), map.host_gid(0), AT_SYMLINK_NOFOLLOW) != 0)
-        fail_errno(code, "Cannot create the distribution's directory");
-}
-
-std::string Service::next_fd(const WorkerSpec& spec) {
-    return fmt::format("@{}", 4 + spec.fds.size());
-}
-
 json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
     const json& body = req.body;
+    // A distro this request starts gets the caller's share of processes, whatever the
+    // client says it wants beyond its own limits.
+    if (body.is_object() && body.contains("op") &&
+        (body["op"] == "run" || body["op"] == "set-default-user")) {
+        json& config = req.body["config"];
+        if (!config.is_object())
+            config = json::object();
+        std::optional<int64_t> requested;
+        if (auto it = config.find("processes"); it != config.end() && it->is_number_integer())
+            requested = it->get<int64_t>();
+        config["processes"] = runtime::distro_process_limit(runtime::nproc_of(c.pid), requested,
+                                                            runtime::task_space());
+    }
     auto v = body.find("v");
     if (v == body.end() || !v->is_number_integer() || v->get<int>() != protocol::kVersion)
         fail("WSL_E_PROTOCOL", fmt::format("Unsupported protocol version (this service speaks {}).",
@@ -140,6 +133,14 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
     if (!body.contains("op") || !body["op"].is_string())
         fail("WSL_E_PROTOCOL", "Invalid message: no operation.");
     const std::string op = body["op"];
+    // Descriptors a request does not use are closed now, not held for its whole run.
+    static const std::map<std::string, size_t> fds_allowed = {
+        {"import", 2}, {"install", 2}, {"export", 1}, {"move", 1}, {"run", 3}};
+    auto allowed = fds_allowed.find(op);
+    if (req.fds.size() > (allowed == fds_allowed.end() ? 0 : allowed->second)) {
+        req.fds.clear();
+        fail("WSL_E_PROTOCOL", "Invalid message: too many file descriptors for this operation.");
+    }
     if (c.uid != 0 && ids_.is_distro_id(c.uid))
         fail("WSL_E_ACCESS_DENIED",
              "The wsl service serves the host's users; this process runs as an id of a "
@@ -199,7 +200,8 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
     } catch (const json::exception& e) {
         fail("WSL_E_PROTOCOL", fmt::format("Invalid message: {}", e.what()));
     }
-    fail("WSL_E_PROTOCOL", fmt::format("Invalid message: unknown operation '{}'.", op));
+    fail("WSL_E_PROTOCOL", fmt::format("Invalid message: unknown operation '{}'.",
+                                       op.size() > 64 ? op.substr(0, 64) + "..." : op));
 }
 
 bool Service::idle() {
@@ -257,8 +259,10 @@ json Service::rename(User& u, const json& req) {
         fail("ERROR_ALREADY_EXISTS");
     if (u.busy.count(d.guid) || d.state != registry::State::Installed)
         fail("E_ILLEGAL_STATE_CHANGE");
+    test_phase("rename.checked");
     d.name = to;
     save(u);
+    test_phase("rename.saved");
     return json::object();
 }
 

@@ -2,6 +2,7 @@
 #include <sys/types.h>
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <initializer_list>
@@ -49,6 +50,9 @@ private:
     struct User {
         std::mutex m;
         registry::UserRegistry reg;
+        // False when reg may differ from the file (a save failed and so did the reload): no
+        // change is saved until user() has read the file again.
+        std::atomic<bool> reg_valid = true;
         std::set<std::string> busy; // guids with an operation in flight
         std::filesystem::path dir;
         uid_t uid = 0;
@@ -75,27 +79,42 @@ private:
         std::string guid_;
     };
 
+    // The caller's User, loaded on first use; throws when its registry cannot be read.
     User& user(uid_t uid);
+    std::unique_ptr<User> load_user(uid_t uid);
     // Writes u's registry. When that fails, u's records are reloaded from disk before the
     // error goes on, so memory never runs ahead of what a restart would see.
     void save(User& u);
     // The registry is JSON text: a storage path it cannot hold is refused up front.
     static void require_utf8_path(const std::string& path);
     registry::Distro& find(User& u, const std::string& name);
+    // Storage (storage.cpp). The tree lives in <base>/private (registry::kPrivateDir), which
+    // the range's root owns with mode 0700: no other host user can reach into it.
     Base open_base(const registry::Distro& d, uid_t uid, bool must_exist);
-    // Adds base=/name= arguments that reach the tree `name` in base. Where the worker may not
-    // search the base (root's own directories) the service opens the tree and passes its fd,
-    // kept in `held`. Returns false when that tree does not exist.
-    static bool add_tree(WorkerSpec& spec, const Base& base, const std::string& name,
-                         UniqueFd& held);
+    // Adds the worker arguments that reach d's private directory in base: base=, and for
+    // root's own directories (which the worker may not search) private=@N with the fd the
+    // service opened, kept in `held`; dir=rootfs for a tree of layout 1. Returns false when
+    // the service finds no private directory there, and throws when the one there is not
+    // owned by `owner` (the range's root on the host).
+    static bool add_private(WorkerSpec& spec, const Base& base, const registry::Distro& d,
+                            UniqueFd& held, uid_t owner);
     static std::string next_fd(const WorkerSpec& spec);
-    void remove_storage(const registry::Distro& d, const runtime::IdMap& map);
-    // Root's own directories: the service makes the tree's top itself, owned by the range's
-    // root, because the id-mapped worker may not write there.
-    static void make_top(int dirfd, const char* name, const runtime::IdMap& map, const char* code);
-    bool tree_exists(const registry::Distro& d, const runtime::IdMap& map, const char* name);
+    // Makes <base>/private, owned by the range's root, mode 0700: in the worker (a user's
+    // own directory, so the kernel checks the user may write there) or, in root's own
+    // directories, by the service. Throws ERROR_FILE_EXISTS when something is there already.
+    void create_private(const Base& base, const runtime::IdMap& map, const char* code);
+    // Deletes d's private directory and all in it, and a default location's own directory.
+    // With owned false (the operation may not have made it) only an empty one goes;
+    // default_dir false keeps the default location's directory.
+    void remove_storage(const registry::Distro& d, const runtime::IdMap& map, bool owned = true,
+                        bool default_dir = true);
+    // What is at d's base: {"private", "rootfs" (inside private), "legacy" (<base>/rootfs)}.
+    nlohmann::json storage_state(const registry::Distro& d, const runtime::IdMap& map);
+    // Puts a tree of layout 1 into a private directory (once, at start-up).
+    void convert_layout(User& u, const registry::Distro& d, const runtime::IdMap& map);
     // Copies or renames d's tree into the target directory (fd); throws, leaving no copy.
-    void relocate(const registry::Distro& d, int target, const runtime::IdMap& map, Channel& ch);
+    void relocate(User& u, const registry::Distro& d, int target, const std::string& target_path,
+                  const runtime::IdMap& map, Channel& ch);
     // Finishes or rolls back a move a crash interrupted.
     void repair_move(User& u, registry::Distro d, const runtime::IdMap& map);
     // Applies change to the record of guid and saves, under the user's lock.

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/test_hook.h"
 #include "config/passwd.h"
 #include "service/service.h"
 
@@ -69,6 +70,7 @@ void Service::first_run(User& u, std::unique_lock<std::mutex>& lock, const std::
             return; // only an interactive shell runs the setup
         registry::Distro copy = *d;
         u.in_setup.insert(guid);
+        test_phase("setup.started");
         std::optional<unsigned> uid;
         try {
             uid = copy.oobe_command.empty() ? setup_builtin(u, lock, copy, req, stdio, ch)
@@ -82,6 +84,7 @@ void Service::first_run(User& u, std::unique_lock<std::mutex>& lock, const std::
         }
         u.in_setup.erase(guid);
         u.setup_done.notify_all();
+        test_phase("setup.done");
         if (registry::Distro* rec = u.reg.find_guid(guid)) {
             rec->run_oobe = false;
             if (uid)

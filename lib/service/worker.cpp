@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "base/bounded_json.h"
 #include "base/error.h"
 
 namespace wsl::service {
@@ -68,7 +69,11 @@ json Workers::run(const runtime::IdMap& map, const WorkerSpec& spec, Channel* ch
         size_t nl;
         while ((nl = pending.find('\n')) != std::string::npos) {
             // The worker runs on untrusted data: its lines are parsed defensively.
-            json line = json::parse(pending.substr(0, nl), nullptr, false);
+            json line;
+            try {
+                line = parse_bounded(std::string_view(pending).substr(0, nl), "WSL_E_WORKER");
+            } catch (const WslError&) {
+            }
             pending.erase(0, nl + 1);
             if (!line.is_object())
                 continue;

@@ -53,7 +53,7 @@ assert_eq "  ...eight distros" 8 "$(grep -c . <<<"$OUT")"
 assert_eq "  ...the right names" "$(printf 'conc%s\n' 1 2 3 4 5 6 7 8)" "$(sort <<<"$OUT")"
 check_registry
 for i in 1 2 3 4 5 6 7 8; do
-    assert_exists "conc$i has its files" "$T/conc$i/rootfs/etc/os-release"
+    assert_exists "conc$i has its files" "$T/conc$i/private/rootfs/etc/os-release"
 done
 
 # Four clients race for one name: exactly one wins, the others get ERROR_ALREADY_EXISTS.
@@ -88,7 +88,7 @@ done
 assert_eq "eight concurrent unregisters all succeed" "" "$failed"
 assert_eq "  ...only 'same' is left" same "$(reg_names)"
 for i in 1 2 3 4 5 6 7 8; do
-    [[ -e $T/conc$i/rootfs ]] && not_ok "conc$i rootfs still exists after unregister"
+    [[ -e $T/conc$i/private ]] && not_ok "conc$i rootfs still exists after unregister"
 done
 check_registry
 
@@ -194,13 +194,13 @@ if wait_state victim-unreg Uninstalling 30; then
     ok "unregister in progress (Uninstalling), service killed"
     wait "$UPID"
     assert_eq "  ...the client reports the lost service with exit 255" 255 "$?"
-    check "  ...files were still there when it died" test -e "$loc/rootfs"
+    check "  ...files were still there when it died" test -e "$loc/private/rootfs"
 else
     not_ok "unregister in progress (Uninstalling): the state was never seen" "$(cat "$T/unreg.err")"
     kill_service 9
 fi
 start_service "$STATE" "$SOCK"
-if wait_until 60 bash -c '[[ ! -e $1/rootfs ]]' _ "$loc" && wait_until 5 not reg_has victim-unreg; then
+if wait_until 60 bash -c '[[ ! -e $1/private ]]' _ "$loc" && wait_until 5 not reg_has victim-unreg; then
     ok "after restart: the Uninstalling distro is finished (record and files gone)"
 else
     not_ok "after restart: the Uninstalling distro is finished (record and files gone)" \
@@ -215,7 +215,7 @@ check_registry
 
 expect_ok "import 'exported' (16 MiB)" wsl --import exported "$(fresh_dir loc)" "$BIG"
 base=$(reg_field exported basePath)
-tree_listing "$base/rootfs" "$T/exported-before.jsonl"
+tree_listing "$base/private/rootfs" "$T/exported-before.jsonl"
 efifo=$(fresh_path efifo)
 mkfifo "$efifo"
 "$WSL_BIN" --export exported - >"$efifo" 2>"$T/export2.err" &
@@ -232,7 +232,7 @@ start_service "$STATE" "$SOCK"
 assert_eq "after restart: 'exported' is Installed again" Installed "$(reg_field exported state)"
 expect_ok "  ...wsl -l -v" wsl -l -v
 assert_match "  ...shows it Stopped" "$OUT" "^[* ] exported +Stopped +1$"
-tree_listing "$base/rootfs" "$T/exported-after.jsonl"
+tree_listing "$base/private/rootfs" "$T/exported-after.jsonl"
 listing_diff "  ...its files untouched" "$T/exported-before.jsonl" "$T/exported-after.jsonl"
 expect_ok "  ...and it can be exported" wsl --export exported "$T/exported.tar.zst"
 check_registry

@@ -49,10 +49,10 @@ for run in root:movingTo root:movingFrom $UA:movingTo $UA:movingFrom; do
     check "  ...after restart the move is settled" wait_until 60 settled "$name"
     base=$(reg_field "$name" basePath "$uid")
     copies=0
-    [[ -e $loc/d/rootfs ]] && copies=$((copies + 1))
-    [[ -e $shm/d/rootfs ]] && copies=$((copies + 1))
+    [[ -e $loc/d/private/rootfs ]] && copies=$((copies + 1))
+    [[ -e $shm/d/private/rootfs ]] && copies=$((copies + 1))
     assert_eq "  ...exactly one copy of the files" 1 "$copies"
-    assert_exists "  ...at the registered place" "$base/rootfs/etc/os-release"
+    assert_exists "  ...at the registered place" "$base/private/rootfs/etc/os-release"
     check "  ...no partial copy anywhere" \
         test -z "$(find "$loc" "$shm" -maxdepth 2 -name 'rootfs.partial' -print -quit)"
     if [[ $phase == movingFrom ]]; then

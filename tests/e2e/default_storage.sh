@@ -16,26 +16,26 @@ expect_ok "root imports into the default storage" wsl --import dflt '' "$SRC"
 guid=$(reg_field dflt guid)
 base=$STATE/users/0/$guid
 assert_eq "  ...basePath is <state>/users/0/<guid>" "$base" "$(reg_field dflt basePath)"
-assert_exists "  ...rootfs there" "$base/rootfs/etc/os-release"
+assert_exists "  ...rootfs there" "$base/private/rootfs/etc/os-release"
 B=$(idmap_base 0)
 assert_eq "  ...the guid dir belongs to the range's root" "$B" "$(stat -c %u "$base")"
-assert_eq "  ...rootfs too" "$B" "$(stat -c %u "$base/rootfs")"
+assert_eq "  ...rootfs too" "$B" "$(stat -c %u "$base/private/rootfs")"
 expect_ok "export from the default storage" wsl --export dflt "$T/d.tar.zst"
 check "  ...a zstd archive" test "$(magic "$T/d.tar.zst")" = zst
 dest=$(fresh_path out)
 expect_ok "move out of the default storage" wsl --manage dflt --move "$dest"
-assert_exists "  ...files at the new place" "$dest/rootfs/etc/os-release"
+assert_exists "  ...files at the new place" "$dest/private/rootfs/etc/os-release"
 assert_absent "  ...the guid dir is gone" "$base"
 expect_ok "unregister" wsl --unregister dflt
-assert_absent "  ...files gone" "$dest/rootfs"
+assert_absent "  ...files gone" "$dest/private"
 
 expect_ok "a user imports into the default storage" uwsl $UA --import udflt '' "$SRC"
 uid=$(id -u $UA)
 guid=$(reg_field udflt guid "$uid")
 ubase=$STATE/users/$uid/$guid
-assert_exists "  ...under the user's state dir" "$ubase/rootfs/etc/os-release"
+assert_exists "  ...under the user's state dir" "$ubase/private/rootfs/etc/os-release"
 UB=$(idmap_base "$uid")
-assert_eq "  ...owned by the user's range, not root" "$UB" "$(stat -c %u "$ubase/rootfs")"
+assert_eq "  ...owned by the user's range, not root" "$UB" "$(stat -c %u "$ubase/private/rootfs")"
 expect_ok "  ...the user exports it" uwsl $UA --export udflt - --format tar
 expect_fail "root cannot see it under that name" WSL_E_DISTRO_NOT_FOUND wsl --export udflt "$T/x.tar"
 assert_absent "  ...and made no partial file" "$T/x.tar"

@@ -14,6 +14,9 @@ Subcommands:
   capinfo FILE                             absent | v2 HEX | v3 ROOTID HEX
   abuse SOCK CASE                          send a malformed frame; print what came back
   hold SOCK SECONDS                        connect, send half a header, stay silent
+  flood SOCK N SECONDS [FDS]               N such connections (FDS fds each); prints
+                                           "refused R failed F open O", then holds them
+  slow SOCK SECONDS                        a request trickled a byte a second
   raw-request SOCK JSON                    send one well-formed frame, print the replies
   tar-bytes TAR PATH OFFSET N              print N bytes at OFFSET (negative: from the end) of
                                            a member of an uncompressed tar (sparse-aware)
@@ -790,6 +793,46 @@ def _(s):
                                "cwd": 7})
 
 
+@abuse("deep-request")
+def _(s):
+    # A well-formed request to a real distro whose "config" nests 450,000 deep (2 bytes a
+    # level, under the 1 MiB limit): copying or printing it recursively overflows a stack.
+    body = (b'{"v":1,"op":"run","name":"same","argv":["true"],"config":' +
+            b"[" * 450000 + b"]" * 450000 + b"}")
+    fds = [os.open("/dev/null", os.O_RDWR) for _ in range(3)]
+    try:
+        socket.send_fds(s, [frame(body)], fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return "sent", True
+
+
+@abuse("deep-object")
+def _(s):
+    body = b'{"v":1,"op":"list","x":' + b'{"a":' * 200000 + b"1" + b"}" * 200000 + b"}"
+    return sendall_quiet(s, frame(body)), True
+
+
+@abuse("fd-trickle")
+def _(s):
+    # One request sent a byte at a time, each byte carrying 8 descriptors: the service must
+    # not collect them (thousands) for the length of the frame.
+    data = frame(json.dumps({"v": 1, "op": "list", "pad": "x" * 2000}).encode())
+    fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(8)]
+    sent = 0
+    try:
+        for i in range(len(data)):
+            socket.send_fds(s, [data[i:i + 1]], fds)
+            sent += 1
+    except OSError as err:
+        return f"stopped after {sent} bytes: {err.strerror}", True
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return "sent", True
+
+
 def tiny_rootfs_tar():
     """A minimal distro as an uncompressed tar: etc/ and an empty etc/os-release."""
     import io
@@ -862,6 +905,71 @@ def cmd_hold(args):
     s.sendall(b"\x20\x00")
     time.sleep(seconds)
     s.close()
+    return 0
+
+
+def cmd_flood(args):
+    """flood SOCK N SECONDS [FDS]: opens N connections, each sending one byte of a header
+    (with FDS descriptors riding along), prints how many the service refused at once
+    (an error frame within 0.5 s) and how many could not connect, then holds the rest."""
+    path, n, seconds = args[0], int(args[1]), float(args[2])
+    nfds = int(args[3]) if len(args) > 3 else 0
+    fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(nfds)]
+    held, failed = [], 0
+    for _ in range(n):
+        try:
+            s = connect(path)
+            if fds:
+                socket.send_fds(s, [b"\x20"], fds)
+            else:
+                s.sendall(b"\x20")
+            held.append(s)
+        except OSError:
+            failed += 1
+    for fd in fds:
+        os.close(fd)
+    time.sleep(0.5)
+    refused = 0
+    for s in held:
+        s.setblocking(False)
+        try:
+            if s.recv(65536, socket.MSG_PEEK):
+                refused += 1
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            refused += 1
+    print(f"refused {refused} failed {failed} open {len(held) - refused}", flush=True)
+    time.sleep(seconds)
+    for s in held:
+        s.close()
+    return 0
+
+
+def cmd_slow(args):
+    """slow SOCK SECONDS: sends a valid request one byte per second; prints when the service
+    cut it off (or 'not cut off')."""
+    path, seconds = args[0], float(args[1])
+    s = connect(path)
+    data = frame(json.dumps({"v": 1, "op": "list"}).encode() + b" " * 100)
+    start = time.monotonic()
+    for i in range(len(data)):
+        if time.monotonic() - start > seconds:
+            break
+        try:
+            s.sendall(data[i:i + 1])
+        except OSError:
+            print(f"cut off after {time.monotonic() - start:.1f} s", flush=True)
+            return 0
+        s.settimeout(1.0)
+        try:
+            b = s.recv(65536)
+            if not b or b"error" in b:
+                print(f"cut off after {time.monotonic() - start:.1f} s", flush=True)
+                return 0
+        except socket.timeout:
+            pass
+    print("not cut off", flush=True)
     return 0
 
 
@@ -952,7 +1060,8 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     table = {"listing": cmd_listing, "diff": cmd_diff, "entry": cmd_entry,
              "registry": cmd_registry, "capinfo": cmd_capinfo, "abuse": cmd_abuse,
-             "hold": cmd_hold, "raw-request": cmd_raw_request, "manifest": cmd_manifest,
+             "hold": cmd_hold, "raw-request": cmd_raw_request, "flood": cmd_flood,
+             "slow": cmd_slow, "manifest": cmd_manifest,
              "canaries": cmd_canaries,
              "wait-state": cmd_wait_state, "tar-bytes": cmd_tar_bytes}
     if cmd not in table:

@@ -48,7 +48,7 @@ import_case() {
         fi
         IMPORTED+=("h-$c")
         check "$c: registered" reg_has "h-$c"
-        assert_eq "$c: the location holds only rootfs" rootfs "$(ls -A "$LOC")"
+        assert_eq "$c: the location holds only the private directory" private "$(ls -A "$LOC")"
         if [[ $(mf "$c" warn_if_ok || true) == True ]]; then
             assert_match "$c: a 'wsl: ' warning tells what was skipped" "$ERR" "^wsl: "
         fi
@@ -91,7 +91,7 @@ for c in "${CASES[@]}"; do
     [[ $c == deep || $c == sparse ]] && WSL_TIMEOUT=300
     imported=0
     import_case "$c" && imported=1
-    rootfs=$LOC/rootfs
+    rootfs=$LOC/private/rootfs
     case $c in
         devices)
             ((imported)) || continue
@@ -180,7 +180,7 @@ WSL_TIMEOUT=300
 for n in "${IMPORTED[@]}"; do
     base=$(reg_field "$n" basePath)
     expect_ok "unregister $n" wsl --unregister "$n"
-    assert_absent "  ...its rootfs is gone" "$base/rootfs"
+    assert_absent "  ...its rootfs is gone" "$base/private"
 done
 assert_eq "nothing registered at the end" "" "$(reg_names)"
 check_registry

@@ -42,8 +42,8 @@ for fmt in "${FORMATS[@]}"; do
     assert_eq "  ...version 1" 1 "$(reg_field "$name" version)"
     assert_eq "  ...defaultUid 0 (import never runs OOBE)" 0 "$(reg_field "$name" defaultUid)"
     assert_eq "  ...basePath is the location" "$(realpath "$loc")" "$(realpath -m "$(reg_field "$name" basePath)")"
-    assert_exists "  ...rootfs in place" "$loc/rootfs/etc/os-release"
-    assert_absent "  ...no rootfs.partial left" "$loc/rootfs.partial"
+    assert_exists "  ...rootfs in place" "$loc/private/rootfs/etc/os-release"
+    assert_absent "  ...no rootfs.partial left" "$loc/private/rootfs.partial"
     eval "LOC_${i}=\$loc"
 done
 SRC=$T/rootfs1.tar
@@ -65,21 +65,21 @@ fi
 # The tree on disk is exactly the archive, with ids shifted into the range.
 tar_listing "$T/rootfs1.tar" "$T/src.jsonl"
 tree_matches "stored tree equals the archive (paths, modes, owners, xattrs, ACLs, links, mtimes)" \
-    "$LOC_TAR/rootfs" "$T/src.jsonl"
-assert_eq "root-owned file is owned by B on the host" "$B:$BG" "$(stat -c %u:%g "$LOC_TAR/rootfs/etc/passwd")"
+    "$LOC_TAR/private/rootfs" "$T/src.jsonl"
+assert_eq "root-owned file is owned by B on the host" "$B:$BG" "$(stat -c %u:%g "$LOC_TAR/private/rootfs/etc/passwd")"
 assert_eq "uid 1000 file is owned by B+1000 (root caller)" "$((B + 1000)):$((BG + 1000))" \
-    "$(stat -c %u:%g "$LOC_TAR/rootfs/home/user/notes.txt")"
-assert_eq "setuid file kept its mode" 4755 "$(stat -c %a "$LOC_TAR/rootfs/usr/bin/setuid-tool")"
+    "$(stat -c %u:%g "$LOC_TAR/private/rootfs/home/user/notes.txt")"
+assert_eq "setuid file kept its mode" 4755 "$(stat -c %a "$LOC_TAR/private/rootfs/usr/bin/setuid-tool")"
 check "no file in the distro is owned by host root" \
-    test -z "$(find "$LOC_TAR/rootfs" \( -uid 0 -o -gid 0 \) -print -quit)"
-blocks=$(du -k "$LOC_TAR/rootfs/usr/share/sparse.img" | cut -f1)
+    test -z "$(find "$LOC_TAR/private/rootfs" \( -uid 0 -o -gid 0 \) -print -quit)"
+blocks=$(du -k "$LOC_TAR/private/rootfs/usr/share/sparse.img" | cut -f1)
 check "16 MiB sparse file stays sparse on import (${blocks} KiB used)" test "$blocks" -lt 1024
 
 # Root's own private directories are fine locations (as /root/distros/X would be).
 loc700=$(fresh_dir loc700)
 chmod 700 "$loc700"
 expect_ok "import into a root-owned mode-0700 location" wsl --import loc700 "$loc700" "$SRC" &&
-    assert_exists "  ...rootfs there" "$loc700/rootfs/etc/os-release"
+    assert_exists "  ...rootfs there" "$loc700/private/rootfs/etc/os-release"
 wsl --unregister loc700 >/dev/null 2>&1
 
 # Magic bytes, not the name, decide.
@@ -99,7 +99,7 @@ LOC_PIPE=$(fresh_dir loc)
 run bash -c 'cat "$1" | "$2" --import imp-pipe "$3" -' _ "$T/rootfs3.tar.xz" "$WSL_BIN" "$LOC_PIPE"
 assert_eq "import from a pipe (.tar.xz) exits 0" 0 "$RC"
 tar_listing "$T/rootfs3.tar.xz" "$T/src3.jsonl"
-tree_matches "  ...tree from the pipe equals the archive" "$LOC_PIPE/rootfs" "$T/src3.jsonl"
+tree_matches "  ...tree from the pipe equals the archive" "$LOC_PIPE/private/rootfs" "$T/src3.jsonl"
 
 # ---------------------------------------------------------------------------------------
 # os-release resolution stays inside the distro
@@ -159,7 +159,7 @@ for l in open(sys.argv[1]):
     assert_eq "  ...every entry is rooted at ./" "" "$bad"
     loc=$(fresh_dir loc)
     expect_ok "  ...re-import of the .$fmt export" wsl --import "re-$fmt" "$loc" "$out" &&
-        tree_matches "  ...re-imported tree equals the original" "$loc/rootfs" "$T/src.jsonl"
+        tree_matches "  ...re-imported tree equals the original" "$loc/private/rootfs" "$T/src.jsonl"
     wsl --unregister "re-$fmt" >/dev/null 2>&1
 done
 size=$(stat -c %s "$T/exp/out.tar")
@@ -254,7 +254,7 @@ check "  ...new name registered" reg_has renamed
 check "  ...old name gone" not reg_has imp-tar.bz2
 assert_eq "  ...same guid" "$old_guid" "$(reg_field renamed guid)"
 assert_eq "  ...same basePath" "$old_base" "$(reg_field renamed basePath)"
-assert_exists "  ...files untouched" "$old_base/rootfs/etc/os-release"
+assert_exists "  ...files untouched" "$old_base/private/rootfs/etc/os-release"
 expect_fail "export under the old name fails" WSL_E_DISTRO_NOT_FOUND wsl --export imp-tar.bz2 "$T/exp/old.tar"
 assert_absent "  ...without leaving an output file" "$T/exp/old.tar"
 expect_fail "rename to an existing name in another case" ERROR_ALREADY_EXISTS wsl --manage renamed --rename IMP-TAR
@@ -269,14 +269,14 @@ assert_eq "  ...first line" imp-default "$(head -n 1 <<<"$OUT")"
 # ---------------------------------------------------------------------------------------
 # move
 
-tree_listing "$LOC_3/rootfs" "$T/before-move.jsonl" --uid-base "$B" --gid-base "$BG"
+tree_listing "$LOC_3/private/rootfs" "$T/before-move.jsonl" --uid-base "$B" --gid-base "$BG"
 dest=$(fresh_path moved)
 expect_ok "move imp-tar.xz to a new directory" wsl --manage imp-tar.xz --move "$dest"
 assert_eq "  ...prints the success line" "$SUCCESS" "$OUT"
 assert_eq "  ...basePath updated" "$(realpath -m "$dest")" "$(realpath -m "$(reg_field imp-tar.xz basePath)")"
-tree_listing "$dest/rootfs" "$T/after-move.jsonl" --uid-base "$B" --gid-base "$BG"
+tree_listing "$dest/private/rootfs" "$T/after-move.jsonl" --uid-base "$B" --gid-base "$BG"
 listing_diff "  ...tree identical after the move" "$T/before-move.jsonl" "$T/after-move.jsonl"
-assert_absent "  ...old rootfs gone" "$LOC_3/rootfs"
+assert_absent "  ...old rootfs gone" "$LOC_3/private"
 assert_empty_dir "  ...old location left empty" "$LOC_3"
 
 # Across file systems (tmpfs): a copy that keeps everything, then the source is removed.
@@ -284,17 +284,17 @@ if [[ -d /dev/shm ]] && shm=$(mktemp -d /dev/shm/wsl-e2e.XXXXXX); then
     CLEANUP_PATHS+=("$shm")
     chmod 755 "$shm"
     expect_ok "move to another file system (tmpfs)" wsl --manage imp-tar.xz --move "$shm/d"
-    tree_listing "$shm/d/rootfs" "$T/after-shm.jsonl" --uid-base "$B" --gid-base "$BG"
+    tree_listing "$shm/d/private/rootfs" "$T/after-shm.jsonl" --uid-base "$B" --gid-base "$BG"
     listing_diff "  ...tree identical (owners, xattrs, ACLs, hardlinks, mtimes)" \
         "$T/before-move.jsonl" "$T/after-shm.jsonl"
-    assert_absent "  ...source removed" "$dest/rootfs"
-    blocks=$(du -k "$shm/d/rootfs/usr/share/sparse.img" | cut -f1)
+    assert_absent "  ...source removed" "$dest/private"
+    blocks=$(du -k "$shm/d/private/rootfs/usr/share/sparse.img" | cut -f1)
     check "  ...sparse file still sparse (${blocks} KiB)" test "$blocks" -lt 1024
     dest2=$(fresh_path moved)
     expect_ok "move back to disk" wsl --manage imp-tar.xz --move "$dest2"
-    tree_listing "$dest2/rootfs" "$T/after-back.jsonl" --uid-base "$B" --gid-base "$BG"
+    tree_listing "$dest2/private/rootfs" "$T/after-back.jsonl" --uid-base "$B" --gid-base "$BG"
     listing_diff "  ...tree identical" "$T/before-move.jsonl" "$T/after-back.jsonl"
-    assert_absent "  ...tmpfs copy removed" "$shm/d/rootfs"
+    assert_absent "  ...tmpfs copy removed" "$shm/d/private"
 else
     note "no /dev/shm: cross-file-system move not tested"
     dest2=$dest
@@ -303,13 +303,13 @@ fi
 other_base=$(reg_field imp-tar.gz basePath)
 expect_fail "move onto another distro's location" "" wsl --manage imp-tar.xz --move "$other_base"
 assert_eq "  ...basePath unchanged" "$dest2" "$(reg_field imp-tar.xz basePath)"
-tree_listing "$dest2/rootfs" "$T/after-fail.jsonl" --uid-base "$B" --gid-base "$BG"
+tree_listing "$dest2/private/rootfs" "$T/after-fail.jsonl" --uid-base "$B" --gid-base "$BG"
 listing_diff "  ...mover intact" "$T/before-move.jsonl" "$T/after-fail.jsonl"
-assert_exists "  ...other distro intact" "$other_base/rootfs/etc/os-release"
-expect_fail "move into its own rootfs" "" wsl --manage imp-tar.xz --move "$dest2/rootfs/usr/share/inner"
+assert_exists "  ...other distro intact" "$other_base/private/rootfs/etc/os-release"
+expect_fail "move into its own rootfs" "" wsl --manage imp-tar.xz --move "$dest2/private/rootfs/usr/share/inner"
 assert_eq "  ...basePath unchanged" "$dest2" "$(reg_field imp-tar.xz basePath)"
-assert_absent "  ...nothing created inside" "$dest2/rootfs/usr/share/inner"
-tree_listing "$dest2/rootfs" "$T/after-fail2.jsonl" --uid-base "$B" --gid-base "$BG"
+assert_absent "  ...nothing created inside" "$dest2/private/rootfs/usr/share/inner"
+tree_listing "$dest2/private/rootfs" "$T/after-fail2.jsonl" --uid-base "$B" --gid-base "$BG"
 listing_diff "  ...tree intact" "$T/before-move.jsonl" "$T/after-fail2.jsonl"
 
 # ---------------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ check "  ...not registered" not reg_has locfile
 expect_fail "import into a location that already holds a distro" "" \
     wsl --import locbusy "$(reg_field imp-tar.gz basePath)" "$SRC"
 check "  ...not registered" not reg_has locbusy
-assert_exists "  ...the other distro intact" "$(reg_field imp-tar.gz basePath)/rootfs/etc/os-release"
+assert_exists "  ...the other distro intact" "$(reg_field imp-tar.gz basePath)/private/rootfs/etc/os-release"
 
 for args in "--export nosuch $T/exp/nosuch.tar" "--unregister nosuch" "--set-default nosuch" \
     "--manage nosuch --rename other" "--manage nosuch --move $T/nosuchdir"; do
@@ -401,16 +401,16 @@ check "  ...and the device node the user named is not deleted" test -c "$T/fulln
 expect_ok "unregister imp-stdin" wsl --unregister imp-stdin
 assert_contains "  ...prints the success line" "$OUT" "$SUCCESS"
 check "  ...gone from the registry" not reg_has imp-stdin
-assert_absent "  ...rootfs deleted" "$LOC_STDIN/rootfs"
+assert_absent "  ...rootfs deleted" "$LOC_STDIN/private"
 assert_empty_dir "  ...location left empty" "$LOC_STDIN"
 expect_fail "  ...second unregister: not found" WSL_E_DISTRO_NOT_FOUND wsl --unregister imp-stdin
 
-rm -rf "$LOC_PIPE/rootfs"
+rm -rf "$LOC_PIPE/private"
 expect_ok "unregister works when the storage is already gone" wsl --unregister imp-pipe
 check "  ...gone from the registry" not reg_has imp-pipe
 
 expect_ok "unregister is case-insensitive (IMP-TAR.ZST)" wsl --unregister IMP-TAR.ZST
-assert_absent "  ...rootfs deleted" "$LOC_ZST/rootfs"
+assert_absent "  ...rootfs deleted" "$LOC_ZST/private"
 
 expect_ok "unregister the default distro" wsl --unregister imp-default
 check_registry

@@ -98,7 +98,7 @@ use_config() {
 image_sha() { sha256sum "$1" | cut -d' ' -f1; }
 inst() { wsl --install "$@" </dev/null; }
 now_ms() { echo $((${EPOCHREALTIME/[.,]/} / 1000)); }
-marker_of() { cat "$(reg_field "$1" basePath "${2:-0}")/rootfs/etc/marker" 2>&1; }
+marker_of() { cat "$(reg_field "$1" basePath "${2:-0}")/private/rootfs/etc/marker" 2>&1; }
 state_of() { wsl -l -v | sed 's/^\*/ /' | awk -v n="$1" '$1 == n {print $2}'; }
 
 # problems UID: registry entries that are not a named, Installed distro, and directories in
@@ -321,15 +321,15 @@ assert_eq "  ...custom holds the gzip image" gz-image "$(marker_of custom)"
 loc=$(fresh_path loc)/deeper
 LOC_ATLOC=$loc
 expect_ok "install --name atloc --location DIR (missing, two levels)" inst e2e-zst --name atloc --location "$loc"
-assert_exists "  ...DIR created and holds rootfs" "$loc/rootfs/etc/marker"
+assert_exists "  ...DIR created and holds rootfs" "$loc/private/rootfs/etc/marker"
 assert_eq "  ...basePath is DIR" "$(realpath "$loc")" "$(realpath -m "$(reg_field atloc basePath)")"
 loc2=$(fresh_dir loc)
 expect_ok "install -l DIR (existing, empty) -n" inst e2e-zst --name atloc2 -l "$loc2" -n
-assert_exists "  ...rootfs there" "$loc2/rootfs/etc/marker"
+assert_exists "  ...rootfs there" "$loc2/private/rootfs/etc/marker"
 ip=$T/installpath
 use_config "$HOME" "distributionListUrl = $U/catalog.json" "distributionInstallPath = $ip"
 expect_ok "install with distributionInstallPath in ~/.wslconfig" inst e2e-zst --name viapath
-assert_exists "  ...stored in distributionInstallPath/NAME" "$ip/viapath/rootfs/etc/marker"
+assert_exists "  ...stored in distributionInstallPath/NAME" "$ip/viapath/private/rootfs/etc/marker"
 assert_eq "  ...basePath" "$ip/viapath" "$(realpath -m "$(reg_field viapath basePath)")"
 use_config "$HOME" "distributionListUrl = $U/catalog.json"
 expect_ok "install --version 1" inst e2e-zst --name v1 --version 1
@@ -356,7 +356,7 @@ expect_ok "install without a distribution: the catalog's Default" inst --name df
 assert_contains "  ...downloads e2e-zst" "$OUT" "Downloading: E2E Test (zstd)"
 check "  ...registered as dflt" reg_has dflt
 for n in m-first m-second custom atloc atloc2 viapath v1 dflt; do wsl --unregister "$n" >/dev/null 2>&1; done
-assert_absent "unregister removes the created --location's contents" "$LOC_ATLOC/rootfs"
+assert_absent "unregister removes the created --location's contents" "$LOC_ATLOC/private"
 
 # ---------------------------------------------------------------------------------------
 note "3. download faults"

@@ -112,6 +112,35 @@ fi
 printf '[general]\ninstanceIdleTimeout=-1\n' >"$HOME/.wslconfig"
 
 # ---------------------------------------------------------------------------------------
+# a process limit on every distro, cgroups or not (RLIMIT_NPROC on its user namespace)
+
+wsl -t A >/dev/null
+soft=$(ulimit -Su)
+task=$(($(cat /proc/sys/kernel/pid_max) < $(cat /proc/sys/kernel/threads-max) ? \
+    $(cat /proc/sys/kernel/pid_max) : $(cat /proc/sys/kernel/threads-max)))
+share=$((task * 15 / 100 > 64 ? task * 15 / 100 : 64))
+if [[ $soft == unlimited ]] || ((soft > share)); then want=$share; else want=$soft; fi
+run wsl -d A -e cat /proc/1/limits </dev/null
+assert_match "by default a distro gets min(the caller's RLIMIT_NPROC, 15% of the task space) = $want" \
+    "$OUT" "^Max processes +$want +$want "
+run wsl -d A -e cat /proc/self/limits </dev/null
+assert_match "  ...its sessions too" "$OUT" "^Max processes +$want +$want "
+
+printf '[general]\ninstanceIdleTimeout=-1\n[wsl1]\nprocesses=200\n' >"$HOME/.wslconfig"
+wsl -t A >/dev/null
+expect_ok "with [wsl1] processes=200, root inside starts 100 background processes" \
+    wsl -d A -u root -e sh -c 'for i in $(seq 100); do sleep 3501 & done' </dev/null
+run wsl -d A -u 1000 -e sh -c 'n=0; while [ $n -lt 300 ]; do sleep 3502 & n=$((n+1)); echo $n; done' </dev/null
+last=$(tail -n 1 <<<"$OUT")
+note "uid 1000 started $last processes next to root's 100"
+check "  ...then uid 1000 is held to what is left of the 200, all ids counted together ($last)" \
+    test "${last:-0}" -gt 50 -a "${last:-999}" -lt 100
+assert_contains "  ...its shell told why" "$ERR" "fork"
+expect_ok "  ...and terminate takes them all" wsl -t A
+check "  ...none left" wait_until 5 not pgrep -f "sleep 350[12]"
+printf '[general]\ninstanceIdleTimeout=-1\n' >"$HOME/.wslconfig"
+
+# ---------------------------------------------------------------------------------------
 # a service restart leaves nothing running unseen
 
 wsl -d A -e sh -c '(sleep 3401 &) >/dev/null 2>&1' </dev/null

@@ -56,7 +56,7 @@ assert_absent "A got no export of B's distro" "$AD/steal.tar"
 assert_absent "A's move target of B's distro was not created" "$AD/moved"
 assert_eq "B's distros unchanged" "bonly shared" "$(ureg_names "$B_UID" | sort | xargs)"
 assert_eq "bonly still at B's location" "$BD/bonly" "$(reg_field bonly basePath "$B_UID")"
-assert_exists "bonly's files intact" "$BD/bonly/rootfs/etc/os-release"
+assert_exists "bonly's files intact" "$BD/bonly/private/rootfs/etc/os-release"
 expect_ok "B still exports bonly" uwsl $UB --export bonly "$BD/bonly.tar"
 assert_eq "  ...the export file belongs to B (the client created it)" "$B_UID" "$(stat -c %u "$BD/bonly.tar")"
 
@@ -72,14 +72,14 @@ if [[ -n $BA && -n $BB ]]; then
     check "the two ranges do not overlap" test $((BA > BB ? BA - BB : BB - BA)) -ge 65536
     check "A's range is above the ordinary ids" test "$BA" -ge 65536
 fi
-R=$AD/shared/rootfs
+R=$AD/shared/private/rootfs
 assert_eq "root-owned file in A's distro is owned by A's B on the host" "$BA:$BGA" "$(stat -c %u:%g "$R/etc/passwd")"
 assert_eq "uid/gid 1000 file in A's distro is owned by A on the host" "$A_UID:$A_GID" "$(stat -c %u:%g "$R/home/user/notes.txt")"
 assert_eq "uid 1001 file is owned by B+1001" "$((BA + 1001)):$((BGA + 1001))" "$(stat -c %u:%g "$R/var/log/other")"
 check "nothing in A's distro is owned by host root" test -z "$(find "$R" \( -uid 0 -o -gid 0 \) -print -quit)"
 tree_listing "$R" "$T/a-tree.jsonl" --uid-base "$BA" --gid-base "$BGA" --caller-uid "$A_UID" --caller-gid "$A_GID"
 listing_diff "A's stored tree equals the archive under A's mapping (incl. ACL ids)" "$T/src.jsonl" "$T/a-tree.jsonl" --skip-root-mtime
-assert_eq "B's uid-1000 file is owned by B" "$B_UID:$B_GID" "$(stat -c %u:%g "$BD/shared/rootfs/home/user/notes.txt")"
+assert_eq "B's uid-1000 file is owned by B" "$B_UID:$B_GID" "$(stat -c %u:%g "$BD/shared/private/rootfs/home/user/notes.txt")"
 
 expect_ok "A exports its distro" uwsl $UA --export shared "$AD/a.tar"
 tar_listing "$AD/a.tar" "$T/a-export.jsonl"
@@ -88,27 +88,27 @@ listing_diff "  ...with distro ids again (1000 for A's files, 0 for root's)" "$T
 # ---------------------------------------------------------------------------------------
 # A cannot make the service write where A cannot
 
-mkdir -p "$BD/private"
-chown "$UB:$B_GID" "$BD/private"
-chmod 700 "$BD/private"
+mkdir -p "$BD/secret"
+chown "$UB:$B_GID" "$BD/secret"
+chmod 700 "$BD/secret"
 tree_listing "$R" "$T/a-before.jsonl" --uid-base "$BA" --gid-base "$BGA" --caller-uid "$A_UID" --caller-gid "$A_GID"
-check "precondition: /etc/rootfs does not exist" test ! -e /etc/rootfs
-for target in "$BD/private/x" /etc "/etc/wsl-e2e-$$" "/root/wsl-e2e-$$" "$T/rootowned" "$BD"; do
+check "precondition: /etc/private does not exist" test ! -e /etc/private
+for target in "$BD/secret/x" /etc "/etc/wsl-e2e-$$" "/root/wsl-e2e-$$" "$T/rootowned" "$BD"; do
     expect_fail "A cannot move its distro to $target" "" uwsl $UA --manage shared --move "$target"
     assert_eq "  ...basePath unchanged" "$AD/shared" "$(reg_field shared basePath "$A_UID")"
-    assert_absent "  ...no rootfs created at the target" "$target/rootfs"
+    assert_absent "  ...no rootfs created at the target" "$target/private"
 done
 assert_absent "no /etc/wsl-e2e-$$" "/etc/wsl-e2e-$$"
 assert_absent "no /root/wsl-e2e-$$" "/root/wsl-e2e-$$"
 assert_empty_dir "root-owned dir untouched" "$T/rootowned"
-assert_empty_dir "B's private dir untouched" "$BD/private"
+assert_empty_dir "B's private dir untouched" "$BD/secret"
 tree_listing "$R" "$T/a-after.jsonl" --uid-base "$BA" --gid-base "$BGA" --caller-uid "$A_UID" --caller-gid "$A_GID"
 listing_diff "A's distro intact after the refused moves" "$T/a-before.jsonl" "$T/a-after.jsonl"
 assert_eq "A's distro still listed" shared "$(ureg_names "$A_UID")"
 
-for target in "$BD/evil" "/etc/wsl-e2e-evil-$$" "$T/rootowned" "$BD/private"; do
+for target in "$BD/evil" "/etc/wsl-e2e-evil-$$" "$T/rootowned" "$BD/secret"; do
     expect_fail "A cannot import into $target" "" uwsl $UA --import evil "$target" "$SRC"
-    assert_absent "  ...no rootfs there" "$target/rootfs"
+    assert_absent "  ...no rootfs there" "$target/private"
 done
 assert_absent "no /etc/wsl-e2e-evil-$$" "/etc/wsl-e2e-evil-$$"
 assert_absent "no $BD/evil" "$BD/evil"
@@ -119,18 +119,18 @@ expect_fail "A cannot export into /etc" "" uwsl $UA --export shared "/etc/wsl-e2
 assert_absent "  ...no file there" "/etc/wsl-e2e-out-$$.tar"
 
 expect_ok "A moves its distro within its own space" uwsl $UA --manage shared --move "$AD/shared2"
-assert_exists "  ...files there" "$AD/shared2/rootfs/etc/os-release"
-assert_absent "  ...old rootfs gone" "$AD/shared/rootfs"
-assert_eq "  ...ownership kept (A's file)" "$A_UID" "$(stat -c %u "$AD/shared2/rootfs/home/user/notes.txt")"
-assert_eq "  ...ownership kept (root's file)" "$BA" "$(stat -c %u "$AD/shared2/rootfs/etc/passwd")"
+assert_exists "  ...files there" "$AD/shared2/private/rootfs/etc/os-release"
+assert_absent "  ...old rootfs gone" "$AD/shared/private"
+assert_eq "  ...ownership kept (A's file)" "$A_UID" "$(stat -c %u "$AD/shared2/private/rootfs/home/user/notes.txt")"
+assert_eq "  ...ownership kept (root's file)" "$BA" "$(stat -c %u "$AD/shared2/private/rootfs/etc/passwd")"
 
 # ---------------------------------------------------------------------------------------
 # unregistering one user's 'shared' leaves the other's alone
 
 expect_ok "A unregisters its 'shared'" uwsl $UA --unregister shared
-assert_absent "  ...A's files gone" "$AD/shared2/rootfs"
+assert_absent "  ...A's files gone" "$AD/shared2/private"
 assert_eq "  ...B still has both" "bonly shared" "$(ureg_names "$B_UID" | sort | xargs)"
-assert_exists "  ...B's 'shared' files intact" "$BD/shared/rootfs/etc/os-release"
+assert_exists "  ...B's 'shared' files intact" "$BD/shared/private/rootfs/etc/os-release"
 for n in shared bonly; do uwsl $UB --unregister "$n" >/dev/null 2>&1 || not_ok "B unregisters $n"; done
 assert_eq "B has nothing left" "" "$(ureg_names "$B_UID")"
 check_registry "$A_UID"

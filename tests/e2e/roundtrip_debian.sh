@@ -42,13 +42,13 @@ assert_match "  ...as a 'wsl: ' warning" "$ERR" "^wsl: .*[Dd]evice"
 B=$(idmap_base 0)
 BG=$(idmap_gbase 0)
 [[ -n $B ]] || die "no id range for root"
-tree_listing "$loc1/rootfs" "$T/tree1.jsonl" --uid-base "$B" --gid-base "$BG"
+tree_listing "$loc1/private/rootfs" "$T/tree1.jsonl" --uid-base "$B" --gid-base "$BG"
 listing_diff "stored tree equals the original (ids shifted by $B)" "$T/orig.jsonl" "$T/tree1.jsonl" "${DIFF_ORIG[@]}"
 check "no device node in the stored tree" \
-    test -z "$(find "$loc1/rootfs" \( -type c -o -type b \) -print -quit)"
+    test -z "$(find "$loc1/private/rootfs" \( -type c -o -type b \) -print -quit)"
 check "no file in the stored tree is owned by host root" \
-    test -z "$(find "$loc1/rootfs" \( -uid 0 -o -gid 0 \) -print -quit)"
-assert_eq "/usr/bin/su is setuid and owned by B" "4755 $B" "$(stat -c '%a %u' "$loc1/rootfs/usr/bin/su")"
+    test -z "$(find "$loc1/private/rootfs" \( -uid 0 -o -gid 0 \) -print -quit)"
+assert_eq "/usr/bin/su is setuid and owned by B" "4755 $B" "$(stat -c '%a %u' "$loc1/private/rootfs/usr/bin/su")"
 
 # ---------------------------------------------------------------------------------------
 # export, import the export, export again
@@ -77,7 +77,7 @@ assert_eq "  ...each hardlinked file stored once (the other names are links)" "$
 loc2=$(fresh_dir loc)
 expect_ok "import the export" wsl --import deb2 "$loc2" "$T/deb1.tar.zst"
 assert_eq "  ...no warnings this time (no device nodes left)" "" "$(grep '^wsl: ' <<<"$ERR")"
-tree_listing "$loc2/rootfs" "$T/tree2.jsonl" --uid-base "$B" --gid-base "$BG"
+tree_listing "$loc2/private/rootfs" "$T/tree2.jsonl" --uid-base "$B" --gid-base "$BG"
 listing_diff "second stored tree equals the first" "$T/tree1.jsonl" "$T/tree2.jsonl" --skip-root-mtime
 
 expect_ok "export deb2 to .tar" wsl --export deb2 "$T/deb2.tar"
@@ -88,7 +88,7 @@ listing_diff "second export equals the first" "$T/export1.jsonl" "$T/export2.jso
 
 expect_ok "unregister deb1" wsl --unregister deb1
 expect_ok "unregister deb2" wsl --unregister deb2
-assert_absent "deb1 files gone" "$loc1/rootfs"
-assert_absent "deb2 files gone" "$loc2/rootfs"
+assert_absent "deb1 files gone" "$loc1/private"
+assert_absent "deb2 files gone" "$loc2/private"
 check_registry
 finish

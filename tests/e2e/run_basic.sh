@@ -105,20 +105,23 @@ assert_eq "a closed stdin is replaced by /dev/null" "still-works" "$(cat "$T/clo
 # ---------------------------------------------------------------------------------------
 # signals and hang-up
 
+# A background job of this (non-interactive) shell starts with SIGINT ignored until the
+# client installs its handler: wait for the session's own process ("^sleep"), not for the
+# client's command line, which also says "sleep 123".
 "$WSL_BIN" -d Box -e sleep 123 </dev/null &
 CLIENT=$!
-wait_until 10 pgrep -f "sleep 123" >/dev/null
+wait_until 10 pgrep -f "^sleep 123" >/dev/null
 kill -INT $CLIENT
 wait $CLIENT
 assert_eq "SIGINT to the client reaches the process: 130" 130 "$?"
-check "  ...which is gone" not pgrep -f "sleep 123"
+check "  ...which is gone" not pgrep -f "^sleep 123"
 
 "$WSL_BIN" -d Box -e sleep 124 </dev/null &
 CLIENT=$!
-wait_until 10 pgrep -f "sleep 124" >/dev/null
+wait_until 10 pgrep -f "^sleep 124" >/dev/null
 kill -9 $CLIENT
 wait $CLIENT 2>/dev/null
-check "kill -9 of the client hangs up its session" wait_until 10 not pgrep -f "sleep 124"
+check "kill -9 of the client hangs up its session" wait_until 10 not pgrep -f "^sleep 124"
 
 run wsl --distribution-id "$(reg_field Box guid)" -e echo by-id </dev/null
 assert_eq "--distribution-id GUID" "by-id" "$OUT"

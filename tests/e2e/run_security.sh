@@ -180,7 +180,7 @@ probe_says() {
 
 expect_ok "A imports X" uwsl $UA --import X "$AD/X" "$SRC" || die "A cannot import"
 expect_ok "root imports R" wsl --import R "$RD/R" "$SRC" || die "root cannot import"
-AR=$AD/X/rootfs
+AR=$AD/X/private/rootfs
 in_ok "A's distro runs (as its default user, root)" $UA X root 'id -u' || die "A's distro does not run"
 assert_eq "  ...the default user is root inside" 0 "$OUT"
 BA=$(idmap_base "$A_UID") BGA=$(idmap_gbase "$A_UID")
@@ -275,12 +275,14 @@ if [[ -n $PROBE ]]; then
         probe_says "  ...nor create a file in a root-owned host dir" \
             "create $M$T/root755/suid-$who: Permission denied" "$who" "$d" 1000 "/tmp/s/probe create $M$T/root755/suid-$who"
     done
-    # The same file, run on the host by A from A's own storage: the owner is A's subordinate root.
+    # The same file seen from the host: owned by A's subordinate root, and out of every host
+    # user's reach, A's included (the storage's private directory is the range root's, 0700).
     assert_eq "the setuid file is owned on the host by A's subordinate root" "$BA 4755" \
         "$(stat -c '%u %a' "$AR/tmp/s/probe" 2>&1)"
     run as_user $UA "$AR/tmp/s/probe" ids read /etc/shadow
-    assert_match "  ...A running it on the host gets euid $BA at most, never 0" "$OUT" "^uid=$A_UID euid=$BA "
-    assert_contains "  ...and still cannot read /etc/shadow" "$OUT" "read /etc/shadow: Permission denied"
+    check "  ...A cannot run it from the host at all" test "$RC" -ne 0
+    assert_contains "  ...refused at the storage's private directory" "$ERR" "Permission denied"
+    assert_not_contains "  ...so it never ran" "$OUT" "euid="
 
     # A host setuid-root binary reached through /mnt/host: its owner is not mapped, so the
     # kernel ignores the bit (and the mount is nosuid anyway).
@@ -306,10 +308,15 @@ if ((HAVE_CAPS)); then
     in_fail "  ...nor a root-owned host dir for writing" "Permission denied" \
         $UA X 1000 "/usr/capbin/busybox touch $M$T/root755/cap"
     run as_user $UA "$AR/usr/capbin/busybox" grep CapEff /proc/self/status
-    assert_match "A running the capability binary on the host gets no capability" "$OUT" \
+    check "A cannot run the capability binary from the host at all" test "$RC" -ne 0
+    assert_not_contains "  ...so it has no capability there" "$OUT" "CapEff"
+    # Copied out by host root (who alone can reach it) with its xattr, a v3 capability whose
+    # rootid is A's subordinate root grants a host process nothing.
+    mkdir -p "$T/capcopy" && chmod 755 "$T/capcopy"
+    cp --preserve=mode,xattr "$AR/usr/capbin/busybox" "$T/capcopy/busybox"
+    run setpriv --reuid=65534 --regid=65534 --clear-groups "$T/capcopy/busybox" grep CapEff /proc/self/status
+    assert_match "  ...and a host process running a copy of it gets no capability" "$OUT" \
         "^CapEff:[[:space:]]+0+$"
-    run as_user $UA "$AR/usr/capbin/busybox" cat /etc/shadow
-    check "  ...and cannot read /etc/shadow" test "$RC" -ne 0
     in_fail "root's distro: the capability binary cannot read host /etc/shadow either" \
         "Permission denied" root R 1000 "/usr/capbin/busybox cat $M/etc/shadow"
 fi
@@ -334,7 +341,7 @@ expect_ok "B imports its own X (same name, separate registry)" uwsl $UB --import
 run uwsl $UB -l -v
 assert_match "  ...B's X is Stopped while A's runs" "$OUT" "^\* X +Stopped +1$"
 in_ok "B runs its X and leaves a marker" $UB X root 'echo b > /tmp/b-marker'
-check "  ...the marker is in B's X" test -f "$BD/X/rootfs/tmp/b-marker"
+check "  ...the marker is in B's X" test -f "$BD/X/private/rootfs/tmp/b-marker"
 assert_absent "  ...not in A's X" "$AR/tmp/b-marker"
 expect_ok "B terminates its X" uwsl $UB --terminate X
 expect_ok "B shuts down all its distros" uwsl $UB --shutdown

@@ -1,7 +1,14 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "base/bounded_json.h"
 #include "base/error.h"
 #include "protocol/frame.h"
 
@@ -75,4 +82,83 @@ TEST_CASE("bad frames are errors, not crashes") {
         raw(p.a.get(), header(2) + "[]");
         CHECK_THROWS_AS(protocol::receive(p.b.get()), WslError);
     }
+}
+
+TEST_CASE("frames are bounded before any recursive code sees them") {
+    SUBCASE("a request nesting 450,000 deep inside an object") {
+        Pair p;
+        std::string body = R"({"v":1,"op":"run","config":)" + std::string(450000, '[') +
+                           std::string(450000, ']') + "}";
+        // More than a socket buffer holds: written from another thread.
+        std::thread writer(
+            [&] { raw(p.a.get(), header(static_cast<uint32_t>(body.size())) + body); });
+        CHECK_THROWS_WITH_AS(protocol::receive(p.b.get()), doctest::Contains("too deep"), WslError);
+        writer.join();
+    }
+    SUBCASE("brackets inside strings do not count") {
+        Pair p;
+        std::string body = R"({"v":1,"s":")" + std::string(1000, '[') + R"(\"]"})";
+        raw(p.a.get(), header(static_cast<uint32_t>(body.size())) + body);
+        auto m = protocol::receive(p.b.get());
+        REQUIRE(m);
+        CHECK(m->body["s"].get<std::string>().size() == 1002);
+    }
+    SUBCASE("32 levels pass, 33 do not") {
+        CHECK(exceeds_bounds(std::string(32, '[') + std::string(32, ']')).empty());
+        CHECK(!exceeds_bounds(std::string(33, '[') + std::string(33, ']')).empty());
+    }
+    SUBCASE("too many values") {
+        std::string many = "[0";
+        for (int i = 0; i < 70000; ++i)
+            many += ",0";
+        many += "]";
+        CHECK(exceeds_bounds(many) == "it holds too many values");
+        CHECK_THROWS_WITH_AS(parse_bounded("[1,", "WSL_E_PROTOCOL"), "it is not JSON", WslError);
+        CHECK_THROWS_AS(parse_bounded(many, "WSL_E_PROTOCOL"), WslError);
+    }
+}
+
+TEST_CASE("descriptors are capped per frame, however many reads it takes") {
+    Pair p;
+    std::string frame = header(20) + R"({"v":1,"op":"list"} )";
+    int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(null >= 0);
+    // Eight fds on each of the first three bytes: 24 in all for one frame.
+    for (size_t i = 0; i < frame.size(); ++i) {
+        std::vector<int> fds(i < 3 ? protocol::kMaxFds : 0, null);
+        iovec iov{frame.data() + i, 1};
+        alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * protocol::kMaxFds)]{};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        if (!fds.empty()) {
+            msg.msg_control = cbuf;
+            msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+            cmsghdr* c = CMSG_FIRSTHDR(&msg);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+            std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+        }
+        REQUIRE(::sendmsg(p.a.get(), &msg, 0) == 1);
+    }
+    ::close(null);
+    auto open_fds = [] {
+        int n = 0;
+        for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd"))
+            ++n;
+        return n;
+    };
+    int before = open_fds();
+    CHECK_THROWS_WITH_AS(protocol::receive(p.b.get()), doctest::Contains("file descriptors"),
+                         WslError);
+    CHECK(open_fds() == before);
+}
+
+TEST_CASE("a frame must arrive whole within its deadline") {
+    Pair p;
+    raw(p.a.get(), header(100) + "{\"v\":1");
+    auto t0 = std::chrono::steady_clock::now();
+    CHECK_THROWS_WITH_AS(protocol::receive(p.b.get(), 200), doctest::Contains("in time"), WslError);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
 }

@@ -1,0 +1,29 @@
+#include "base/test_hook.h"
+
+#ifdef WSL_TEST_HOOKS
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace wsl {
+
+void test_phase(const char* name) {
+    static const char* const wanted = std::getenv("WSL_TEST_PAUSE_AT");
+    static const char* const mark = std::getenv("WSL_TEST_PAUSE_MARK");
+    if (!wanted || std::strcmp(wanted, name) != 0)
+        return;
+    if (mark) {
+        int fd = ::open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            [[maybe_unused]] ssize_t n = ::write(fd, name, std::strlen(name));
+            ::close(fd);
+        }
+    }
+    for (;;)
+        ::pause();
+}
+
+} // namespace wsl
+#endif

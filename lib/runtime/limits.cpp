@@ -1,0 +1,57 @@
+#include "runtime/limits.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace wsl::runtime {
+
+namespace {
+
+std::optional<uint64_t> number(const std::string& word) {
+    if (word.empty() || word.find_first_not_of("0123456789") != std::string::npos ||
+        word.size() > 18)
+        return std::nullopt; // "unlimited" included
+    return std::stoull(word);
+}
+
+uint64_t read_number(const char* path, uint64_t fallback) {
+    std::ifstream in(path);
+    std::string word;
+    in >> word;
+    return number(word).value_or(fallback);
+}
+
+} // namespace
+
+NprocLimit nproc_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("Max processes", 0) != 0)
+            continue;
+        std::istringstream words(line.substr(13));
+        std::string soft, hard;
+        words >> soft >> hard;
+        return {number(soft), number(hard)};
+    }
+    return {};
+}
+
+uint64_t task_space() {
+    return std::min(read_number("/proc/sys/kernel/pid_max", 32768),
+                    read_number("/proc/sys/kernel/threads-max", 32768));
+}
+
+uint64_t distro_process_limit(const NprocLimit& caller, std::optional<int64_t> requested,
+                              uint64_t task_space) {
+    if (requested && *requested > 0) {
+        auto want = static_cast<uint64_t>(*requested);
+        return caller.hard ? std::min(want, *caller.hard) : want;
+    }
+    uint64_t share = std::max<uint64_t>(task_space * 15 / 100, 64);
+    return caller.soft ? std::min(*caller.soft, share) : share;
+}
+
+} // namespace wsl::runtime
