@@ -205,7 +205,7 @@ wsl_install "$bench_dir/warm-install"
 entries() { find "$1" | wc -l; }
 size_mb() { du -sm --apparent-size "$1" | cut -f1; }
 echo "extracted: zstd|tar $(entries warm-peer) entries, $(size_mb warm-peer) MB;" \
-    "install $(entries warm-install/rootfs) entries, $(size_mb warm-install/rootfs) MB" \
+    "install $(entries warm-install/private/rootfs) entries, $(size_mb warm-install/private/rootfs) MB" \
     "(it skips device nodes)"
 unregister
 rm -rf warm-peer warm-install

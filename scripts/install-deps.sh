@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
     # build
     build-essential cmake ninja-build pkg-config ccache clang-format
+    # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes, and
+    # llvm-symbolizer for readable reports
+    clang libclang-rt-14-dev llvm
     # libraries
     libfmt-dev libarchive-dev libzstd-dev doctest-dev nlohmann-json3-dev libssl-dev
     libcli11-dev libcpp-httplib-dev

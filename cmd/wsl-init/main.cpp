@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,8 +56,25 @@ std::vector<std::string> set_up(Instance& inst, protocol::Message& start) {
     UniqueFd rootfs = take(start.fds, start.body, "rootfs_tree");
     bool detached = static_cast<bool>(rootfs);
     if (!rootfs) {
-        std::string path = start.body.value("rootfs", "");
-        rootfs = UniqueFd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        // A user's own location, opened with the user's rights. The tree must sit in the
+        // distro's own private directory (owned by this namespace's root, which nobody else
+        // can forge), reached without a symlink: else anyone who can write the location could
+        // put a tree of their own in its place.
+        std::string priv = start.body.value("private", "");
+        std::string path = priv.empty() ? start.body.value("rootfs", "") : priv + "/rootfs";
+        if (!priv.empty()) {
+            UniqueFd dir(::open(priv.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            struct stat st;
+            if (!dir || ::fstat(dir.get(), &st) != 0)
+                fail_errno("WSL_E_INIT_FAILED", "Cannot open the distribution's files at " + path);
+            if (st.st_uid != 0)
+                fail("WSL_E_STORAGE_REPLACED",
+                     "The distribution's storage directory was replaced from outside: " + priv);
+            rootfs = UniqueFd(
+                ::openat(dir.get(), "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        } else {
+            rootfs = UniqueFd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        }
         if (!rootfs)
             fail_errno("WSL_E_INIT_FAILED", "Cannot open the distribution's files at " + path);
     }

@@ -1,6 +1,7 @@
 // wslservice: the root daemon. Listens on a Unix socket, identifies callers by SO_PEERCRED
 // and runs each request on its own thread.
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -95,6 +96,9 @@ struct EndOfConnection {
     ~EndOfConnection() {
         g_last_activity = Clock::now().time_since_epoch().count();
         g_connections.release(uid);
+        // The last one out hands the memory of a burst back: a flood leaves no lasting RSS.
+        if (g_connections.total() == 0)
+            ::malloc_trim(0);
     }
 };
 
@@ -325,6 +329,9 @@ int main(int argc, char** argv) {
     ::signal(SIGPIPE, SIG_IGN);
     ::umask(022);
     raise_open_files();
+    // One thread per connection would otherwise get up to 8 malloc arenas per core, each
+    // keeping what a burst of requests left in it.
+    ::mallopt(M_ARENA_MAX, 2);
     wsl::set_log_sink(log_line);
     try {
         // Workers re-execute this very binary, even if the file was replaced since.

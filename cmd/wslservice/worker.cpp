@@ -205,8 +205,10 @@ json run(const std::string& op, std::map<std::string, std::string>& a) {
         UniqueFd priv = base ? UniqueFd(::openat(base.get(), registry::kPrivateDir,
                                                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC))
                              : UniqueFd();
+        struct stat st;
+        bool ours = priv && ::fstat(priv.get(), &st) == 0 && st.st_uid == 0;
         return {{"private", static_cast<bool>(priv)},
-                {"rootfs", priv && exists(priv.get(), "rootfs")},
+                {"rootfs", ours && exists(priv.get(), "rootfs")},
                 {"legacy", base && exists(base.get(), "rootfs")}};
     }
     if (op == "move") {

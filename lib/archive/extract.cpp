@@ -26,6 +26,13 @@ namespace wsl::archive {
 
 namespace {
 
+// libarchive's message for its last error; it can be NULL (a bad pax header, say), which
+// neither fmt nor std::string may be given.
+const char* error_text(struct archive* a) {
+    const char* text = ::archive_error_string(a);
+    return text ? text : "unknown error";
+}
+
 constexpr size_t kBlock = 1 << 20;
 constexpr const char* kCode = "WSL_E_IMPORT_FAILED";
 
@@ -111,7 +118,7 @@ bool disk_error(int err) {
 // libarchive's message for a failed write, with the system's words for its errno when the
 // message lacks them ("Write failed" says nothing of a full disk).
 std::string write_error(struct archive* a) {
-    std::string msg = archive_error_string(a) ? archive_error_string(a) : "unknown error";
+    std::string msg = error_text(a);
     int err = archive_errno(a);
     if (err > 0 && msg.find(std::strerror(err)) == std::string::npos)
         msg += fmt::format(" ({})", std::strerror(err));
@@ -170,7 +177,7 @@ void extract(int in_fd, const Events& events) {
         break;
     }
     if (archive_read_open(in.get(), &r, nullptr, &Reader::read_cb, nullptr) != ARCHIVE_OK)
-        fail(kCode, fmt::format("Cannot read the archive: {}", archive_error_string(in.get())));
+        fail(kCode, fmt::format("Cannot read the archive: {}", error_text(in.get())));
 
     ArchivePtr out(archive_write_disk_new());
     archive_write_disk_set_options(
@@ -193,9 +200,9 @@ void extract(int in_fd, const Events& events) {
         if (rc == ARCHIVE_EOF)
             break;
         if (rc == ARCHIVE_WARN)
-            warn(archive_error_string(in.get()));
+            warn(error_text(in.get()));
         else if (rc != ARCHIVE_OK)
-            fail(kCode, fmt::format("The archive is damaged: {}", archive_error_string(in.get())));
+            fail(kCode, fmt::format("The archive is damaged: {}", error_text(in.get())));
 
         const char* path = archive_entry_pathname(entry);
         const char* link = archive_entry_hardlink(entry);
@@ -231,8 +238,7 @@ void extract(int in_fd, const Events& events) {
                 if (d == ARCHIVE_EOF)
                     break;
                 if (d < ARCHIVE_WARN)
-                    fail(kCode,
-                         fmt::format("The archive is damaged: {}", archive_error_string(in.get())));
+                    fail(kCode, fmt::format("The archive is damaged: {}", error_text(in.get())));
                 // Anything short of OK here is data that did not get written.
                 if (archive_write_data_block(out.get(), data, size, offset) != ARCHIVE_OK)
                     fail(kCode, fmt::format("Cannot write {}: {}", path, write_error(out.get())));
@@ -247,7 +253,7 @@ void extract(int in_fd, const Events& events) {
     if (archive_write_close(out.get()) != ARCHIVE_OK) {
         if (disk_error(archive_errno(out.get())))
             fail(kCode, fmt::format("Cannot finish the extraction: {}", write_error(out.get())));
-        warn(archive_error_string(out.get()));
+        warn(error_text(out.get()));
     }
     // libarchive does not restore the times of the extraction root itself.
     if (root_time_set)

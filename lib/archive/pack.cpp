@@ -19,6 +19,13 @@ namespace wsl::archive {
 
 namespace {
 
+// libarchive's message for its last error; it can be NULL (a bad pax header, say), which
+// neither fmt nor std::string may be given.
+const char* error_text(struct archive* a) {
+    const char* text = ::archive_error_string(a);
+    return text ? text : "unknown error";
+}
+
 constexpr const char* kCode = "WSL_E_EXPORT_FAILED";
 
 struct Writer {
@@ -88,7 +95,7 @@ void pack(int out_fd, Format format, unsigned threads, const Events& events) {
         archive_write_add_filter_zstd(out.get());
         auto opts = fmt::format("zstd:compression-level=3,zstd:threads={}", threads ? threads : 1);
         if (archive_write_set_options(out.get(), opts.c_str()) != ARCHIVE_OK)
-            fail(kCode, fmt::format("Cannot set up zstd: {}", archive_error_string(out.get())));
+            fail(kCode, fmt::format("Cannot set up zstd: {}", error_text(out.get())));
         break;
     }
     }
@@ -96,14 +103,13 @@ void pack(int out_fd, Format format, unsigned threads, const Events& events) {
     archive_write_set_bytes_in_last_block(out.get(), 1);
     Writer w{out_fd, ByteMeter(events)};
     if (archive_write_open(out.get(), &w, nullptr, &Writer::write_cb, nullptr) != ARCHIVE_OK)
-        fail(kCode, fmt::format("Cannot start the archive: {}", archive_error_string(out.get())));
+        fail(kCode, fmt::format("Cannot start the archive: {}", error_text(out.get())));
 
     std::unique_ptr<struct archive, Free> disk(archive_read_disk_new());
     archive_read_disk_set_symlink_physical(disk.get());
     archive_read_disk_set_behavior(disk.get(), ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
     if (archive_read_disk_open(disk.get(), ".") != ARCHIVE_OK)
-        fail(kCode,
-             fmt::format("Cannot read the distribution: {}", archive_error_string(disk.get())));
+        fail(kCode, fmt::format("Cannot read the distribution: {}", error_text(disk.get())));
 
     std::unique_ptr<archive_entry_linkresolver, Free> links(archive_entry_linkresolver_new());
     archive_entry_linkresolver_set_strategy(links.get(), archive_format(out.get()));
@@ -113,7 +119,7 @@ void pack(int out_fd, Format format, unsigned threads, const Events& events) {
         const char* path = archive_entry_pathname(e);
         std::string name = path ? path : "?";
         if (archive_write_header(out.get(), e) < ARCHIVE_WARN)
-            fail(kCode, fmt::format("Cannot write {}: {}", name, archive_error_string(out.get())));
+            fail(kCode, fmt::format("Cannot write {}: {}", name, error_text(out.get())));
         if (archive_entry_size(e) <= 0 || archive_entry_hardlink(e))
             return;
         const void* data;
@@ -124,8 +130,7 @@ void pack(int out_fd, Format format, unsigned threads, const Events& events) {
             if (rc == ARCHIVE_EOF)
                 break;
             if (rc < ARCHIVE_WARN)
-                fail(kCode,
-                     fmt::format("Cannot read {}: {}", name, archive_error_string(disk.get())));
+                fail(kCode, fmt::format("Cannot read {}: {}", name, error_text(disk.get())));
             // The tar writer takes the file's whole logical stream and drops what its sparse
             // map marks as holes, so gaps are fed from a large zero mapping (never touched for
             // real holes, so a 1 TiB hole costs a few thousand calls and no memory).
@@ -133,8 +138,7 @@ void pack(int out_fd, Format format, unsigned threads, const Events& events) {
                 size_t n = static_cast<size_t>(std::min<la_int64_t>(offset - progress, kZeroSize));
                 la_ssize_t w = archive_write_data(out.get(), zeros.get(), n);
                 if (w <= 0)
-                    fail(kCode,
-                         fmt::format("Cannot write {}: {}", name, archive_error_string(out.get())));
+                    fail(kCode, fmt::format("Cannot write {}: {}", name, error_text(out.get())));
                 progress += w;
             }
             size_t done = 0;
@@ -142,8 +146,7 @@ void pack(int out_fd, Format format, unsigned threads, const Events& events) {
                 la_ssize_t w = archive_write_data(out.get(), static_cast<const char*>(data) + done,
                                                   size - done);
                 if (w <= 0)
-                    fail(kCode,
-                         fmt::format("Cannot write {}: {}", name, archive_error_string(out.get())));
+                    fail(kCode, fmt::format("Cannot write {}: {}", name, error_text(out.get())));
                 done += static_cast<size_t>(w);
             }
             progress = offset + static_cast<la_int64_t>(size);
@@ -156,10 +159,9 @@ void pack(int out_fd, Format format, unsigned threads, const Events& events) {
         if (rc == ARCHIVE_EOF)
             break;
         if (rc < ARCHIVE_WARN)
-            fail(kCode,
-                 fmt::format("Cannot read the distribution: {}", archive_error_string(disk.get())));
+            fail(kCode, fmt::format("Cannot read the distribution: {}", error_text(disk.get())));
         if (rc == ARCHIVE_WARN && events.warning)
-            events.warning(archive_error_string(disk.get()));
+            events.warning(error_text(disk.get()));
         archive_read_disk_descend(disk.get());
 
         archive_entry* e = entry.release();
@@ -185,7 +187,7 @@ void pack(int out_fd, Format format, unsigned threads, const Events& events) {
         archive_entry_free(e);
     }
     if (archive_write_close(out.get()) != ARCHIVE_OK)
-        fail(kCode, fmt::format("Cannot finish the archive: {}", archive_error_string(out.get())));
+        fail(kCode, fmt::format("Cannot finish the archive: {}", error_text(out.get())));
     // A file's data must be on disk before the export says it is done: a write error that
     // only shows at writeback (EIO, a full thin disk) fails it here. Pipes cannot be synced.
     if (::fsync(out_fd) != 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)

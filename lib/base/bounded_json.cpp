@@ -25,6 +25,9 @@ std::string_view exceeds_bounds(std::string_view text, const JsonBounds& bounds)
         case '{':
             if (++depth > bounds.max_depth)
                 return "it nests too deep";
+            // A container's first element needs no comma: count it here.
+            if (++values > bounds.max_values)
+                return "it holds too many values";
             break;
         case ']':
         case '}':

@@ -9,8 +9,10 @@ namespace wsl {
 // Limits on JSON text from an untrusted peer (a client, a worker, a distro's init, a catalog),
 // checked by a flat scan before any recursive code (parser, copies, dumps) sees it.
 struct JsonBounds {
-    size_t max_depth = 32;     // nested arrays and objects
-    size_t max_values = 65536; // values of any kind (arrays, objects, members, elements)
+    size_t max_depth = 32; // nested arrays and objects
+    // Values of any kind (counted as containers opened plus commas plus one: an upper bound
+    // on elements and members together).
+    size_t max_values = 65536;
 };
 
 // Parses text as JSON within the bounds. Throws WslError(code, why) when the text nests too

@@ -1,6 +1,7 @@
 #include "catalog/manifest.h"
 
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -50,7 +51,7 @@ Manifest parse_manifest(std::string_view text, std::string_view source, std::str
         invalid(source, std::string(why));
     try {
         doc = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) { // parse errors and out-of-range numbers alike
         invalid(source, e.what());
     }
     if (!doc.is_object())
@@ -105,14 +106,15 @@ std::optional<Image> lookup(const Manifest& m, std::string_view name) {
 
 std::vector<OnlineRow> online_rows(const Manifest* override_manifest, const Manifest& base) {
     std::vector<OnlineRow> rows;
+    std::unordered_set<std::string> seen; // lower-case names, as lookup matches them
     auto add = [&](const Manifest& m, bool from_override) {
         for (const auto& [flavor, versions] : m.flavors) {
             for (size_t i = 0; i < versions.size() && i < 4; ++i) {
                 const auto& v = versions[i];
-                bool seen = false;
-                for (const auto& r : rows)
-                    seen = seen || config::iequals(r.image.name, v.name); // as lookup matches
-                if (!seen)
+                std::string key = v.name;
+                for (auto& c : key)
+                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                if (seen.insert(key).second)
                     rows.push_back({v, flavor, from_override});
             }
         }

@@ -150,6 +150,10 @@ std::optional<Url> resolve(const Url& base, std::string_view location) {
         return parse_url(location);
     if (location.empty() || std::any_of(location.begin(), location.end(), bad_char))
         return std::nullopt;
+    // A fragment never goes to the server (RFC 9110 7.1): drop it from relative targets.
+    location = location.substr(0, location.find('#'));
+    if (location.empty())
+        return std::nullopt;
     Url u = base;
     if (location.substr(0, 2) == "//") // scheme-relative
         return parse_url(base.scheme + ":" + std::string(location));

@@ -73,7 +73,10 @@ std::shared_ptr<Instance> Instance::start(InstanceSpec spec, std::vector<std::st
         start["rootfs_tree"] = fds.size();
         fds.push_back(tree.get());
     } else {
-        start["rootfs"] = spec.rootfs_path;
+        if (!spec.private_path.empty())
+            start["private"] = spec.private_path;
+        else
+            start["rootfs"] = spec.rootfs_path;
     }
     protocol::send(inst->control(), start, fds);
 

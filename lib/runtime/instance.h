@@ -19,9 +19,10 @@ namespace wsl::runtime {
 struct InstanceSpec {
     std::string name, guid;
     IdMap map;
-    int init_exe = -1;       // wsl-init, opened by the service
-    UniqueFd rootfs;         // the tree, when the service may open it...
-    std::string rootfs_path; // ...else its path, opened by init inside the user namespace
+    int init_exe = -1;        // wsl-init, opened by the service
+    UniqueFd rootfs;          // the tree, when the service may open it...
+    std::string rootfs_path;  // ...else its path, opened by init inside the user namespace
+    std::string private_path; // ...or the private directory holding it as "rootfs" (checked)
     std::string cgroup_name;
     CgroupLimits limits;
 };

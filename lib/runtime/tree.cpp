@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,19 +42,58 @@ std::vector<Entry> list(int dirfd) {
     return out;
 }
 
-void remove_entry(int dirfd, const Entry& e) {
-    if (::unlinkat(dirfd, e.name.c_str(), 0) == 0 || errno == ENOENT)
-        return;
-    if (errno != EISDIR && !(e.dir && (errno == EPERM || errno == EACCES)))
+// Removes what in dir is not a directory; returns the subdirectories left.
+std::vector<std::string> clear_files(int dirfd) {
+    std::vector<std::string> subdirs;
+    for (auto& e : list(dirfd)) {
+        if (::unlinkat(dirfd, e.name.c_str(), 0) == 0 || errno == ENOENT)
+            continue;
+        if (errno == EISDIR || (e.dir && (errno == EPERM || errno == EACCES))) {
+            subdirs.push_back(std::move(e.name));
+            continue;
+        }
         fail_errno("WSL_E_REMOVE_FAILED", "Cannot remove " + e.name);
-    remove_tree(dirfd, e.name.c_str());
+    }
+    return subdirs;
 }
 
 } // namespace
 
+// Depth first with one directory open at a time: down into a subdirectory, back up through
+// "..", so neither the stack nor the descriptors grow with the depth of the tree (an archive
+// may nest as deep as it likes). Each directory is listed once.
 void empty_directory(int dirfd) {
-    for (const auto& e : list(dirfd))
-        remove_entry(dirfd, e);
+    UniqueFd cur(::fcntl(dirfd, F_DUPFD_CLOEXEC, 3));
+    if (!cur)
+        fail_errno("WSL_E_REMOVE_FAILED", "Cannot open a directory for removal");
+    struct Level {
+        std::string name;                 // of this directory in its parent
+        std::vector<std::string> subdirs; // still to remove
+    };
+    std::vector<Level> levels{{"", clear_files(cur.get())}};
+    for (;;) {
+        Level& here = levels.back();
+        if (!here.subdirs.empty()) {
+            std::string sub = std::move(here.subdirs.back());
+            here.subdirs.pop_back();
+            UniqueFd next(
+                ::openat(cur.get(), sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!next)
+                fail_errno("WSL_E_REMOVE_FAILED", "Cannot open " + sub);
+            cur = std::move(next);
+            levels.push_back({std::move(sub), clear_files(cur.get())});
+            continue;
+        }
+        if (levels.size() == 1)
+            return;
+        UniqueFd parent(::openat(cur.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!parent)
+            fail_errno("WSL_E_REMOVE_FAILED", "Cannot climb back from " + here.name);
+        if (::unlinkat(parent.get(), here.name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+            fail_errno("WSL_E_REMOVE_FAILED", "Cannot remove " + here.name);
+        levels.pop_back();
+        cur = std::move(parent);
+    }
 }
 
 void remove_tree(int parent, const char* name) {
@@ -61,19 +101,8 @@ void remove_tree(int parent, const char* name) {
     if (!fd) {
         if (errno == ENOENT)
             return;
-        if (errno == ENOTDIR || errno == ELOOP) {
-            if (::unlinkat(parent, name, 0) == 0)
-                return;
-        }
-        if (errno == EMFILE) {
-            // Deep trees hold one fd per level: raise the soft limit to the hard one once.
-            rlimit rl;
-            if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-                rl.rlim_cur = rl.rlim_max;
-                ::setrlimit(RLIMIT_NOFILE, &rl);
-                return remove_tree(parent, name);
-            }
-        }
+        if ((errno == ENOTDIR || errno == ELOOP) && ::unlinkat(parent, name, 0) == 0)
+            return;
         fail_errno("WSL_E_REMOVE_FAILED", std::string("Cannot open ") + name);
     }
     empty_directory(fd.get());

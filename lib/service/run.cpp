@@ -14,8 +14,8 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
-#include "base/test_hook.h"
 #include "base/log.h"
+#include "base/test_hook.h"
 #include "service/service.h"
 
 namespace wsl::service {
@@ -126,7 +126,10 @@ std::shared_ptr<runtime::Instance> Service::ensure_running(User& u, const regist
                        fmt::format("The files of '{}' cannot be opened ({}/{})", d.name,
                                    d.base_path, tree));
     } else {
-        spec.rootfs_path = d.base_path + "/" + tree;
+        if (d.layout == 1)
+            spec.rootfs_path = d.base_path + "/" + tree;
+        else
+            spec.private_path = d.base_path + "/" + registry::kPrivateDir;
     }
     spec.cgroup_name = fmt::format("{}-{}", u.uid, d.guid);
     if (config.contains("memory") && config["memory"].is_number_unsigned())

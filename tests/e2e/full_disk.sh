@@ -20,13 +20,13 @@ mount_tmpfs() {
     mount -t tmpfs -o "size=$1,mode=755" tmpfs "$MNT" || die "cannot mount a tmpfs"
     MOUNTS+=("$MNT")
 }
-# mount_failfs FAIL_AFTER_BYTES: a FUSE file system that returns EIO once that many bytes
-# were written, mounted at $MNT.
+# mount_failfs ARGS: a FUSE file system that returns EIO on cue (--fail-after BYTES,
+# --fail-when FILE), mounted at $MNT.
 mount_failfs() {
     local backing
     backing=$(fresh_dir failfs-backing)
     MNT=$(fresh_dir failfs)
-    bg "$PY" "$FIXTURES/failfs.py" "$backing" "$MNT" --fail-after "$1" >>"$T/failfs.log" 2>&1
+    bg "$PY" "$FIXTURES/failfs.py" "$backing" "$MNT" "$@" >>"$T/failfs.log" 2>&1
     MOUNTS+=("$MNT")
     wait_until 10 mountpoint -q "$MNT" || die "the FUSE file system did not mount" "$(cat "$T/failfs.log")"
 }
@@ -67,14 +67,14 @@ expect_ok "  ...while an export elsewhere works" wsl --export big "$T/big-out.ta
 # ---------------------------------------------------------------------------------------
 # EIO mid-way
 
-mount_failfs $((8 * 1024 * 1024))
+mount_failfs --fail-after $((8 * 1024 * 1024))
 FAILING=$MNT
 expect_fail "an import onto a disk that fails after 8 MiB fails" WSL_E_IMPORT_FAILED wsl --import eio "$FAILING/eio" "$BIG"
 assert_imatch "  ...with the I/O error" "$ERR" "input/output error"
 check "  ...nothing registered" not reg_has eio
 assert_empty_dir "  ...nothing left at the location" "$FAILING/eio"
 
-mount_failfs $((8 * 1024 * 1024))
+mount_failfs --fail-after $((8 * 1024 * 1024))
 FAILING=$MNT
 expect_fail "a move onto it fails" WSL_E_IMPORT_FAILED wsl --manage big --move "$FAILING/moved"
 assert_eq "  ...big is still where it was" "$T/big" "$(reg_field big basePath)"
@@ -82,7 +82,7 @@ tree_listing "$T/big/private/rootfs" "$T/big-after2.jsonl"
 listing_diff "  ...with every file intact" "$T/big-ran.jsonl" "$T/big-after2.jsonl"
 assert_empty_dir "  ...and nothing left at the target" "$FAILING/moved"
 
-mount_failfs $((4 * 1024 * 1024))
+mount_failfs --fail-after $((4 * 1024 * 1024))
 FAILING=$MNT
 expect_fail "an export onto it fails" WSL_E_EXPORT_FAILED wsl --export big "$FAILING/out.tar"
 assert_imatch "  ...with the I/O error" "$ERR" "input/output error"
@@ -112,6 +112,26 @@ expect_ok "with room again, big is listed" wsl -l -q
 assert_eq "  ...as the only distro" big "$OUT"
 expect_ok "  ...and runs" wsl -d big -e echo fine
 assert_eq "  ...printing" fine "$OUT"
+
+# ---------------------------------------------------------------------------------------
+# the registry's disk failing (EIO)
+
+kill_service
+mount_failfs --fail-when "$T/fail-now"
+EIOFS=$MNT
+cp -a "$REGFS/." "$EIOFS/"
+start_service "$EIOFS" "$SOCK"
+expect_ok "a service whose state is on a failing disk lists big" wsl -l -q
+reg_before=$(cat "$EIOFS/users/0/registry.json")
+touch "$T/fail-now"
+expect_fail "with the disk failing, a change fails" WSL_E_REGISTRY_WRITE wsl --set-default big
+assert_imatch "  ...with the I/O error" "$ERR" "input/output error"
+assert_eq "  ...and the registry is whole and unchanged" "$reg_before" "$(cat "$EIOFS/users/0/registry.json")"
+expect_fail "an import fails before it writes anything" WSL_E_REGISTRY_WRITE wsl --import noreg2 "$T/noreg2" "$SRC"
+assert_empty_dir "  ...nothing at its location" "$T/noreg2"
+rm -f "$T/fail-now"
+expect_ok "the disk well again, big is listed" wsl -l -q
+assert_eq "  ...as the only distro" big "$OUT"
 expect_ok "  ...and unregisters" wsl --unregister big
 assert_absent "  ...its files gone" "$T/big/private"
 check_registry

@@ -17,6 +17,10 @@ Subcommands:
   flood SOCK N SECONDS [FDS]               N such connections (FDS fds each); prints
                                            "refused R failed F open O", then holds them
   slow SOCK SECONDS                        a request trickled a byte a second
+  time-list SOCK N                         N list requests; prints median and p95 ms, failures
+  spam SOCK SECONDS                        list requests back to back; prints how many
+  first-run SOCK NAME                      an interactive launch that runs NAME's [oobe]
+                                           command; prints the event types it saw
   raw-request SOCK JSON                    send one well-formed frame, print the replies
   tar-bytes TAR PATH OFFSET N              print N bytes at OFFSET (negative: from the end) of
                                            a member of an uncompressed tar (sparse-aware)
@@ -973,6 +977,90 @@ def cmd_slow(args):
     return 0
 
 
+def list_once(path):
+    s = connect(path)
+    s.sendall(frame(json.dumps({"v": 1, "op": "list"}).encode()))
+    frames, end = read_replies(s, 10.0)
+    s.close()
+    return bool(frames) and frames[-1].get("type") == "result"
+
+
+def cmd_time_list(args):
+    """time-list SOCK N: N list requests one after another; prints the median and the 95th
+    percentile of their round trips in ms, and how many failed."""
+    path, n = args[0], int(args[1])
+    times, failed = [], 0
+    for _ in range(n):
+        t0 = time.perf_counter()
+        if not list_once(path):
+            failed += 1
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    print(f"{times[len(times) // 2]:.2f} {times[int(len(times) * 0.95)]:.2f} {failed}")
+    return 0
+
+
+def cmd_spam(args):
+    """spam SOCK SECONDS: list requests as fast as one process can send them, for SECONDS;
+    prints how many were answered."""
+    path, seconds = args[0], float(args[1])
+    end, n = time.monotonic() + seconds, 0
+    while time.monotonic() < end:
+        try:
+            n += list_once(path)
+        except OSError:
+            pass
+    print(n)
+    return 0
+
+
+def cmd_first_run(args):
+    """first-run SOCK NAME: an interactive launch of NAME as a terminal client would send it
+    (stdio on /dev/null), running the image's [oobe] command: relays its setup session and
+    reports its exit status, then stops. Prints the events it saw."""
+    path, name = args
+    s = connect(path)
+    fds = [os.open("/dev/null", os.O_RDWR) for _ in range(3)]
+    req = {"v": 1, "op": "run", "name": name, "argv": [], "shell_type": "standard",
+           "interactive": True, "tty": [False, False, False], "config": {}}
+    socket.send_fds(s, [frame(json.dumps(req).encode())], fds)
+    for fd in fds:
+        os.close(fd)
+    seen = []
+    while True:
+        # The fds ride on the frame's first bytes: collect them from every read.
+        head, fds, _, _ = socket.recv_fds(s, 4, 8, socket.MSG_WAITALL)
+        if len(head) < 4:
+            break
+        n, = struct.unpack("<I", head)
+        msg, more, _, _ = socket.recv_fds(s, n, 8, socket.MSG_WAITALL)
+        fds += more
+        body = json.loads(msg)
+        seen.append(body.get("type"))
+        if body.get("type") == "session" and body.get("setup") and fds:
+            sess = socket.socket(fileno=fds[0])
+            code = 255
+            buf = b""
+            while True:
+                b = sess.recv(65536)
+                if not b:
+                    break
+                buf += b
+                frames = parse_frames(buf)
+                done = [f for f in frames if "exit" in f or "signal" in f]
+                if done:
+                    code = done[0].get("exit", 128 + done[0].get("signal", 0))
+                    break
+            sess.close()
+            s.sendall(frame(json.dumps({"setupExit": code}).encode()))
+        elif body.get("type") in ("session", "result", "error"):
+            for fd in fds:
+                os.close(fd)
+            break
+    print(" ".join(str(t) for t in seen))
+    return 0
+
+
 def cmd_raw_request(args):
     path, body = args
     s = connect(path)
@@ -1061,7 +1149,8 @@ def main():
     table = {"listing": cmd_listing, "diff": cmd_diff, "entry": cmd_entry,
              "registry": cmd_registry, "capinfo": cmd_capinfo, "abuse": cmd_abuse,
              "hold": cmd_hold, "raw-request": cmd_raw_request, "flood": cmd_flood,
-             "slow": cmd_slow, "manifest": cmd_manifest,
+             "slow": cmd_slow, "first-run": cmd_first_run, "time-list": cmd_time_list,
+             "spam": cmd_spam, "manifest": cmd_manifest,
              "canaries": cmd_canaries,
              "wait-state": cmd_wait_state, "tar-bytes": cmd_tar_bytes}
     if cmd not in table:

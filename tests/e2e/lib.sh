@@ -342,7 +342,7 @@ bg() {
 # ---------------------------------------------------------------------------------------
 # users
 
-TEST_USERS=(wsltest-a wsltest-b)
+TEST_USERS=(wsltest-a wsltest-b wsltest-c wsltest-d)
 
 create_test_users() {
     local u

@@ -148,6 +148,33 @@ mv "$AD/x2/private.real" "$AD/x2/private"
 expect_ok "with it back, x runs" uwsl $UA -d x -e echo back
 assert_eq "  ...and prints" back "$OUT"
 
+# Someone who can write the location (here a 0777 directory) swaps private/ for a symlink
+# to a tree of their own: A's distro refuses to start rather than run it.
+SHARED=$T/shared
+mkdir -p "$SHARED" && chmod 777 "$SHARED"
+expect_ok "A imports into a world-writable location" uwsl $UA --import w "$SHARED/w" "$SRC"
+chmod 777 "$SHARED/w"
+EVIL=$T/evil
+mkdir -p "$EVIL/rootfs" && cp -a "$SRC.src/." "$EVIL/rootfs/"
+echo 'echo EVIL' >"$EVIL/rootfs/etc/profile"
+mkdir -p "$EVIL/rootfs"/{proc,sys,dev,run,mnt/host}
+chown -R "$UB" "$EVIL"
+chmod -R a+rwX "$EVIL" # B's tree, made so that A's distro root could boot it
+as_user $UB mv "$SHARED/w/private" "$SHARED/w/private.away"
+as_user $UB ln -s "$EVIL" "$SHARED/w/private"
+expect_fail "B swapped w's private/ for a symlink: w does not start" "" uwsl $UA -d w -e cat /etc/profile
+assert_not_contains "  ...and the planted tree never ran" "$OUT" "EVIL"
+rm -f "$SHARED/w/private"
+as_user $UB mkdir "$SHARED/w/private"
+cp -a "$EVIL/rootfs" "$SHARED/w/private/" && chown -R "$UB" "$SHARED/w/private"
+expect_fail "  ...nor when it is a directory of B's" "" uwsl $UA -d w -e cat /etc/profile
+assert_not_contains "  ...whose tree never ran either" "$OUT" "EVIL"
+rm -rf "$SHARED/w/private"
+mv "$SHARED/w/private.away" "$SHARED/w/private"
+expect_ok "with the real one back, w runs" uwsl $UA -d w -e echo real
+assert_eq "  ...from its own files" real "$OUT"
+expect_ok "  ...and unregisters" uwsl $UA --unregister w
+
 # ---------------------------------------------------------------------------------------
 # storage of the old layout (<base>/rootfs) moves into private/ at start-up
 

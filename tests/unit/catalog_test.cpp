@@ -80,6 +80,12 @@ TEST_CASE("manifest: malformed input is WSL_E_INVALID_JSON with the parser's mes
     CHECK(code_of([] {
               parse_manifest(R"({"ModernDistributions": {"X": {}}})", "s", "amd64");
           }).find("list of versions") != std::string::npos);
+    // Found by fuzzing: a number out of range is an invalid list too, not an internal error.
+    CHECK(
+        code_of([] { parse_manifest("4e2242", "s", "amd64"); }).starts_with("WSL_E_INVALID_JSON"));
+    CHECK(code_of([] {
+              parse_manifest(std::string(40, '[') + std::string(40, ']'), "s", "amd64");
+          }).find("too deep") != std::string::npos);
 }
 
 TEST_CASE("manifest: lookup by flavor selects its default; names match in any case") {
@@ -181,6 +187,8 @@ TEST_CASE("url: redirect locations") {
     CHECK(resolve(base, "other.wsl")->str() == "http://h:81/dir/other.wsl");
     CHECK(resolve(base, "https://x/y")->str() == "https://x/y");
     CHECK(resolve(base, "//cdn/z")->str() == "http://cdn/z");
+    CHECK(resolve(base, "other.wsl#part")->str() == "http://h:81/dir/other.wsl");
+    CHECK(!resolve(base, "#only-a-fragment"));
     CHECK_FALSE(resolve(base, ""));
     CHECK_FALSE(resolve(base, "/a\nb"));
 }
