@@ -16,6 +16,7 @@
 #include <map>
 
 #include "base/error.h"
+#include "base/guid_mark.h"
 #include "etc_files.h"
 #include "protocol/frame.h"
 #include "rootfs.h"
@@ -67,7 +68,7 @@ std::vector<std::string> set_up(Instance& inst, protocol::Message& start) {
             struct stat st;
             if (!dir || ::fstat(dir.get(), &st) != 0)
                 fail_errno("WSL_E_INIT_FAILED", "Cannot open the distribution's files at " + path);
-            if (st.st_uid != 0)
+            if (st.st_uid != 0 || !check_guid_mark(dir.get(), start.body.value("guid", ""), false))
                 fail("WSL_E_STORAGE_REPLACED",
                      "The distribution's storage directory was replaced from outside: " + priv);
             rootfs = UniqueFd(

@@ -36,9 +36,18 @@ using nlohmann::json;
 
 namespace {
 
+// One line of the log, whatever a client put in the text: at most 512 bytes, no control
+// characters (a client's newline cannot forge a line of its own).
 void log_line(const std::string& text) {
+    constexpr size_t kMax = 512;
+    std::string clean;
+    clean.reserve(std::min(text.size(), kMax));
+    for (char c : text.substr(0, kMax))
+        clean += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+    if (text.size() > kMax)
+        clean += fmt::format("... ({} bytes)", text.size());
     fmt::print(stderr, "{:%Y-%m-%d %H:%M:%S} wslservice: {}\n", fmt::localtime(std::time(nullptr)),
-               text);
+               clean);
 }
 
 // --help asked for it (stdout, 0), or the command line is wrong (stderr, 2).
@@ -249,6 +258,12 @@ void dispatch(wsl::service::Service& svc, wsl::UniqueFd conn) {
     socklen_t len = sizeof cred;
     if (::getsockopt(conn.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
         return;
+    // Before it counts against anyone: a subordinate id would otherwise be a fresh "user"
+    // with limits of its own, and a user owns 65,536 of them.
+    if (svc.is_distro_id(cred.uid))
+        return refuse(conn.get(), "WSL_E_ACCESS_DENIED",
+                      "The wsl service serves the host's users; this process runs as an id of a "
+                      "distribution.");
     switch (g_connections.admit(cred.uid)) {
     case wsl::Connections::Verdict::UserFull:
         log_for(cred.uid, fmt::format("uid {}: refused a connection ({} open, the limit per user)",

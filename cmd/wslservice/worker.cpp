@@ -14,6 +14,7 @@
 #include "archive/extract.h"
 #include "archive/pack.h"
 #include "base/error.h"
+#include "base/guid_mark.h"
 #include "base/small_file.h"
 #include "base/unique_fd.h"
 #include "config/wsl_distribution_conf.h"
@@ -99,6 +100,10 @@ UniqueFd open_private(std::map<std::string, std::string>& a, bool must_exist) {
              "it is.");
     if ((st.st_mode & 07777) != 0700)
         ::fchmod(dir.get(), 0700);
+    if (!a["guid"].empty() && !check_guid_mark(dir.get(), a["guid"], true))
+        fail("WSL_E_STORAGE_REPLACED",
+             "The distribution's storage directory belongs to another distribution; it is "
+             "left as it is.");
     return dir;
 }
 
@@ -145,6 +150,8 @@ json run(const std::string& op, std::map<std::string, std::string>& a) {
         if (::mkdirat(base.get(), registry::kPrivateDir, 0700) != 0)
             fail_errno(errno == EEXIST ? "ERROR_FILE_EXISTS" : "WSL_E_IMPORT_FAILED",
                        "Cannot create the distribution's directory in the install location");
+        UniqueFd priv = open_dir(base.get(), registry::kPrivateDir);
+        write_guid_mark(priv.get(), a["guid"], "WSL_E_IMPORT_FAILED");
         return json::object();
     }
     if (op == "extract") {
@@ -206,14 +213,16 @@ json run(const std::string& op, std::map<std::string, std::string>& a) {
                                                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC))
                              : UniqueFd();
         struct stat st;
-        bool ours = priv && ::fstat(priv.get(), &st) == 0 && st.st_uid == 0;
+        bool ours = priv && ::fstat(priv.get(), &st) == 0 && st.st_uid == 0 &&
+                    (a["guid"].empty() || check_guid_mark(priv.get(), a["guid"], false));
         return {{"private", static_cast<bool>(priv)},
                 {"rootfs", ours && exists(priv.get(), "rootfs")},
                 {"legacy", base && exists(base.get(), "rootfs")}};
     }
     if (op == "move") {
-        // Same file system: the private directory moves whole, in one rename.
+        // Same file system: the private directory moves whole, in one rename; this distro's.
         UniqueFd base = open_base(a["base"], true);
+        open_private(a, true);
         int target = fd_arg(a["target"]);
         if (::renameat2(base.get(), registry::kPrivateDir, target, registry::kPrivateDir,
                         RENAME_NOREPLACE) == 0)

@@ -75,6 +75,18 @@ bool valid_name(const std::string& name) {
     });
 }
 
+void invalid_name(const std::string& name) {
+    std::string shown;
+    for (char c : name.substr(0, 64))
+        shown += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+    if (name.size() > 64)
+        shown += "...";
+    fail("WSL_E_DISTRO_INVALID_NAME",
+         fmt::format("Invalid distribution name: '{}'. Use letters, digits, '.', '_' and '-' "
+                     "(at most 64).",
+                     shown));
+}
+
 bool same_name(const std::string& a, const std::string& b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) ==

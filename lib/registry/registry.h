@@ -59,6 +59,9 @@ struct UserRegistry {
 
 // Names match ^[a-zA-Z0-9._-]{1,64}$ (and are not "." or "..").
 bool valid_name(const std::string& name);
+// The error for an invalid name, quoting at most 64 characters of it, control characters
+// replaced: a client's megabyte never reaches a message or the log.
+[[noreturn]] void invalid_name(const std::string& name);
 bool same_name(const std::string& a, const std::string& b);
 std::string new_guid();
 

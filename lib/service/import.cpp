@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
-#include "base/test_hook.h"
 #include "base/log.h"
+#include "base/test_hook.h"
 #include "service/service.h"
 
 namespace wsl::service {
@@ -26,10 +26,7 @@ std::string fd_path(int fd) {
 
 void require_name(const std::string& name) {
     if (!registry::valid_name(name))
-        fail("WSL_E_DISTRO_INVALID_NAME",
-             fmt::format("Invalid distribution name: '{}'. Use letters, digits, '.', '_' and "
-                         "'-' (at most 64).",
-                         name));
+        registry::invalid_name(name);
 }
 
 } // namespace
@@ -95,7 +92,7 @@ json Service::add_distro(const Caller& c, const json& req, std::vector<UniqueFd>
             base.top_in_worker = c.uid != 0;
             base.by_service = c.uid == 0;
         }
-        create_private(base, map, "WSL_E_IMPORT_FAILED");
+        create_private(base, map, d.guid, "WSL_E_IMPORT_FAILED");
         created = true;
         update(u, d.guid, [](registry::Distro& r) { r.storage_created = true; });
         test_phase((op + ".created").c_str());
@@ -130,17 +127,24 @@ json Service::add_distro(const Caller& c, const json& req, std::vector<UniqueFd>
         return {{"name", rec->name}, {"guid", d.guid}};
     } catch (...) {
         // Only what this import made goes: a location found in use keeps what is there.
+        // Files that cannot be removed keep their record (Installing), so that the repair
+        // at the next start tries again rather than forgetting them.
+        bool cleaned = true;
         try {
             if (created)
                 remove_storage(d, map);
             else if (d.default_location)
                 ::rmdir(d.base_path.c_str());
         } catch (const std::exception& e) {
-            log(fmt::format("cleanup of '{}' failed: {}", name, e.what()));
+            cleaned = false;
+            log(fmt::format("cleanup of '{}' failed, left for the next start: {}", d.guid,
+                            e.what()));
         }
-        std::lock_guard lock(u.m);
-        u.reg.remove(d.guid);
-        save(u);
+        if (cleaned) {
+            std::lock_guard lock(u.m);
+            u.reg.remove(d.guid);
+            save(u);
+        }
         throw;
     }
 }

@@ -8,8 +8,8 @@
 
 #include "archive/detect.h"
 #include "base/error.h"
-#include "base/test_hook.h"
 #include "base/log.h"
+#include "base/test_hook.h"
 #include "service/service.h"
 
 namespace wsl::service {
@@ -185,7 +185,7 @@ void Service::relocate(User& u, const registry::Distro& d, int target,
     dest.path = target_path;
     dest.top_in_worker = !root;
     dest.by_service = root;
-    create_private(dest, map, "WSL_E_MOVE_FAILED");
+    create_private(dest, map, d.guid, "WSL_E_MOVE_FAILED");
     registry::Distro there = d;
     there.base_path = target_path;
     there.default_location = false;

@@ -24,90 +24,108 @@ void Service::recover() {
         } catch (const std::exception&) {
             continue;
         }
-        User* found = nullptr;
+        // One user's trouble (an unreadable registry, a full disk) stops neither the service
+        // nor the repair of the others.
         try {
-            found = &user(uid);
+            recover_user(uid);
         } catch (const std::exception& e) {
-            // Nothing of this user is repaired or deleted on a registry we could not read.
             log(fmt::format("uid {}: no crash repair: {}", uid, e.what()));
-            continue;
         }
-        User& u = *found;
-        const bool registry_read = u.reg.on_disk; // before any save below creates the file
-        runtime::IdMap map = ids_.map_for(uid);
-        std::vector<registry::Distro> doomed;
-        {
-            std::lock_guard lock(u.m);
-            for (auto& d : u.reg.distros) {
-                if (d.state == registry::State::Installing ||
-                    d.state == registry::State::Uninstalling)
-                    doomed.push_back(d);
-                else if (d.state != registry::State::Installed)
-                    d.state = registry::State::Installed;
+    }
+}
+
+void Service::recover_user(uid_t uid) {
+    std::error_code ec;
+    User& u = user(uid); // throws on a registry that cannot be read: nothing is touched
+    const bool registry_read = u.reg.on_disk;
+    runtime::IdMap map = ids_.map_for(uid);
+    std::vector<registry::Distro> doomed;
+    {
+        std::lock_guard lock(u.m);
+        bool changed = false;
+        for (auto& d : u.reg.distros) {
+            if (d.state == registry::State::Installing ||
+                d.state == registry::State::Uninstalling) {
+                doomed.push_back(d);
+            } else if (d.state != registry::State::Installed) {
+                d.state = registry::State::Installed;
+                changed = true;
             }
+        }
+        // Written only for a real change: a start-up never creates a registry file.
+        if (changed)
             save(u);
-        }
-        std::vector<registry::Distro> records;
-        {
-            std::lock_guard lock(u.m);
-            records = u.reg.distros;
-        }
-        for (const auto& d : records)
-            if (!d.moving_to.empty() || !d.moving_from.empty()) {
-                try {
-                    repair_move(u, d, map);
-                } catch (const std::exception& e) {
-                    log(fmt::format("cannot repair the move of '{}' of uid {}: {}", d.name, uid,
-                                    e.what()));
-                }
-            }
-        for (const auto& d : records)
-            if (d.layout == 1 && d.state == registry::State::Installed && d.moving_to.empty()) {
-                try {
-                    convert_layout(u, d, map);
-                } catch (const std::exception& e) {
-                    log(fmt::format("cannot move the files of '{}' of uid {} into {}: {}", d.name,
-                                    uid, registry::kPrivateDir, e.what()));
-                }
-            }
-        for (const auto& d : doomed) {
+    }
+    std::vector<registry::Distro> records;
+    {
+        std::lock_guard lock(u.m);
+        records = u.reg.distros;
+    }
+    for (const auto& d : records)
+        if (!d.moving_to.empty() || !d.moving_from.empty()) {
             try {
-                // An install that had not yet made its private directory proves nothing
-                // about one found there: only an empty one goes.
-                remove_storage(d, map, d.storage_created);
-                std::lock_guard lock(u.m);
-                u.reg.remove(d.guid);
-                save(u);
-                log(fmt::format("removed '{}' of uid {}, left {} by a crash", d.name, uid,
-                                registry::to_string(d.state)));
+                repair_move(u, d, map);
             } catch (const std::exception& e) {
-                log(fmt::format("cannot clean up '{}' of uid {}: {}", d.name, uid, e.what()));
+                log(fmt::format("cannot repair the move of '{}' of uid {}: {}", d.name, uid,
+                                e.what()));
             }
         }
-        // Storage no record names is deleted only on the evidence of a registry file that
-        // was read whole: a missing registry proves nothing.
-        if (!registry_read)
+    for (const auto& d : records)
+        if (d.layout == 1 && d.state == registry::State::Installed && d.moving_to.empty()) {
+            try {
+                convert_layout(u, d, map);
+            } catch (const std::exception& e) {
+                log(fmt::format("cannot move the files of '{}' of uid {} into {}: {}", d.name, uid,
+                                registry::kPrivateDir, e.what()));
+            }
+        }
+    for (const auto& d : doomed) {
+        try {
+            // An install that had not yet made its private directory proves nothing about
+            // one found there: only an empty one goes.
+            remove_storage(d, map, d.storage_created);
+            std::lock_guard lock(u.m);
+            u.reg.remove(d.guid);
+            save(u);
+            log(fmt::format("removed '{}' of uid {}, left {} by a crash", d.name, uid,
+                            registry::to_string(d.state)));
+        } catch (const std::exception& e) {
+            log(fmt::format("cannot clean up '{}' of uid {}: {}", d.name, uid, e.what()));
+        }
+    }
+    // Storage no record names is deleted only on the evidence of a registry file that was
+    // read whole, and never a complete tree: records go only after their storage, so a
+    // complete tree without one means the registry lost it, and it is kept for the admin.
+    if (!registry_read)
+        return;
+    for (const auto& dir : fs::directory_iterator(u.dir, ec)) {
+        std::string guid = dir.path().filename().string();
+        if (!dir.is_directory() || guid.size() != 36)
             continue;
-        for (const auto& dir : fs::directory_iterator(u.dir, ec)) {
-            std::string guid = dir.path().filename().string();
-            if (!dir.is_directory() || guid.size() != 36)
-                continue;
+        {
             std::lock_guard lock(u.m);
             if (u.reg.find_guid(guid))
                 continue;
-            registry::Distro stray;
-            stray.guid = guid;
-            stray.name = guid;
-            stray.base_path = dir.path().string();
-            try {
-                // Either layout may be in it.
-                stray.layout = 1;
-                remove_storage(stray, map, true, false);
-                stray.layout = registry::kLayout;
-                remove_storage(stray, map);
-            } catch (const std::exception& e) {
-                log(fmt::format("cannot remove stray {}: {}", stray.base_path, e.what()));
+        }
+        registry::Distro stray;
+        stray.guid = guid;
+        stray.name = guid;
+        stray.base_path = dir.path().string();
+        try {
+            std::error_code e2;
+            if (fs::exists(dir.path() / registry::kPrivateDir / "rootfs", e2) ||
+                fs::exists(dir.path() / "rootfs", e2)) {
+                log(fmt::format("kept {}: a whole distribution that no record of uid {} names",
+                                stray.base_path, uid));
+                continue;
             }
+            // Either layout may be in it.
+            stray.layout = 1;
+            remove_storage(stray, map, true, false);
+            stray.layout = registry::kLayout;
+            remove_storage(stray, map);
+        } catch (const std::exception& e) {
+            log(fmt::format("cannot remove stray {}: {}", stray.base_path, e.what()));
         }
     }
 }
@@ -127,6 +145,12 @@ void Service::repair_move(User& u, registry::Distro d, const runtime::IdMap& map
                 r.moving_to.clear();
                 r.moving_created = false;
             });
+        } else if (!storage_state(there, map).value("rootfs", false)) {
+            // Neither place shows the tree (a location not mounted yet?): decide nothing.
+            log(fmt::format("the move of '{}' of uid {} is left for the next start: its files "
+                            "are at neither {} nor {}",
+                            d.name, map.caller_uid, d.base_path, d.moving_to));
+            return;
         } else {
             update(u, d.guid, [&](registry::Distro& r) {
                 r.base_path = d.moving_to;

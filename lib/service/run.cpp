@@ -27,6 +27,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr long long kDefaultIdleMs = 15000;
+constexpr size_t kMaxRunningPerUser = 64; // documented in wslservice(8), LIMITS
 
 UniqueFd socket_pair(UniqueFd& other) {
     int sv[2];
@@ -98,6 +99,16 @@ std::shared_ptr<runtime::Instance> Service::ensure_running(User& u, const regist
             return it->second;
         u.running.erase(it); // its monitor reaps it
     }
+    // Each running distro holds a thread and descriptors here, and a process budget on the
+    // host: one user may run so many at once.
+    size_t live = 0;
+    for (const auto& [guid, inst] : u.running)
+        live += !inst->exited();
+    if (live >= kMaxRunningPerUser)
+        fail("WSL_E_TOO_MANY_RUNNING",
+             fmt::format("You have {} distributions running, the most the wsl service runs for "
+                         "one user. Stop one with 'wsl --terminate NAME' first.",
+                         live));
     UniqueFd init_exe(init_path_.empty() ? -1 : ::open(init_path_.c_str(), O_PATH | O_CLOEXEC));
     if (!init_exe)
         fail("WSL_E_INSTANCE_START",

@@ -42,10 +42,10 @@ Service::User& Service::user(uid_t uid) {
     User* found = nullptr;
     {
         std::lock_guard lock(users_mutex_);
-        auto& slot = users_[uid];
-        if (!slot)
-            slot = load_user(uid);
-        found = slot.get();
+        auto it = users_.find(uid);
+        if (it == users_.end()) // a failed load leaves no entry: the next request tries again
+            it = users_.emplace(uid, load_user(uid)).first;
+        found = it->second.get();
     }
     // Users are never destroyed; their own lock is taken without holding everyone's.
     if (!found->reg_valid) {
@@ -123,8 +123,8 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
         std::optional<int64_t> requested;
         if (auto it = config.find("processes"); it != config.end() && it->is_number_integer())
             requested = it->get<int64_t>();
-        config["processes"] = runtime::distro_process_limit(runtime::nproc_of(c.pid), requested,
-                                                            runtime::task_space());
+        config["processes"] = runtime::distro_process_limit(runtime::nproc_of(c.pid, c.uid),
+                                                            requested, runtime::task_space());
     }
     auto v = body.find("v");
     if (v == body.end() || !v->is_number_integer() || v->get<int>() != protocol::kVersion)
@@ -251,10 +251,7 @@ json Service::rename(User& u, const json& req) {
     registry::Distro& d = find(u, req.at("name").get<std::string>());
     std::string to = req.at("newName").get<std::string>();
     if (!registry::valid_name(to))
-        fail("WSL_E_DISTRO_INVALID_NAME",
-             fmt::format("Invalid distribution name: '{}'. Use letters, digits, '.', '_' and "
-                         "'-' (at most 64).",
-                         to));
+        registry::invalid_name(to);
     if (registry::Distro* other = u.reg.find_name(to); other && other != &d)
         fail("ERROR_ALREADY_EXISTS");
     if (u.busy.count(d.guid) || d.state != registry::State::Installed)

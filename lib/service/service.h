@@ -43,6 +43,10 @@ public:
     // everything it knows is on disk. Never blocks: a user's lock in use counts as busy.
     bool idle();
 
+    // True for an id of some user's distros (a process inside a distro, or of a user's own
+    // subordinate range): never a caller the service serves.
+    bool is_distro_id(uid_t uid) { return uid != 0 && ids_.is_distro_id(uid); }
+
     // Runs one request; returns the result object or throws WslError.
     nlohmann::json handle(const Caller& caller, protocol::Message& req, Channel& ch);
 
@@ -82,6 +86,7 @@ private:
     // The caller's User, loaded on first use; throws when its registry cannot be read.
     User& user(uid_t uid);
     std::unique_ptr<User> load_user(uid_t uid);
+    void recover_user(uid_t uid);
     // Writes u's registry. When that fails, u's records are reloaded from disk before the
     // error goes on, so memory never runs ahead of what a restart would see.
     void save(User& u);
@@ -101,8 +106,10 @@ private:
     static std::string next_fd(const WorkerSpec& spec);
     // Makes <base>/private, owned by the range's root, mode 0700: in the worker (a user's
     // own directory, so the kernel checks the user may write there) or, in root's own
-    // directories, by the service. Throws ERROR_FILE_EXISTS when something is there already.
-    void create_private(const Base& base, const runtime::IdMap& map, const char* code);
+    // directories, by the service; marked with guid (base/guid_mark.h). Throws
+    // ERROR_FILE_EXISTS when something is there already.
+    void create_private(const Base& base, const runtime::IdMap& map, const std::string& guid,
+                        const char* code);
     // Deletes d's private directory and all in it, and a default location's own directory.
     // With owned false (the operation may not have made it) only an empty one goes;
     // default_dir false keeps the default location's directory.

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/guid_mark.h"
 #include "base/log.h"
 #include "service/service.h"
 
@@ -42,6 +43,8 @@ bool Service::add_private(WorkerSpec& spec, const Base& base, const registry::Di
     const char* dir = d.layout == 1 ? "rootfs" : registry::kPrivateDir;
     if (d.layout == 1)
         spec.args.push_back("dir=rootfs");
+    else if (!d.guid.empty())
+        spec.args.push_back("guid=" + d.guid);
     if (base.fd) {
         spec.args.push_back("base=" + next_fd(spec));
         spec.fds.push_back(base.fd.get());
@@ -62,16 +65,24 @@ bool Service::add_private(WorkerSpec& spec, const Base& base, const registry::Di
         fail("WSL_E_STORAGE_REPLACED",
              "The distribution's storage directory was replaced from outside; it is left as "
              "it is.");
+    // No healing here: a mark the service wrote would be root's, unreadable to the worker,
+    // which marks an unmarked directory itself.
+    if (d.layout != 1 && !d.guid.empty() && !check_guid_mark(held.get(), d.guid, false))
+        fail("WSL_E_STORAGE_REPLACED",
+             "The distribution's storage directory belongs to another distribution; it is left "
+             "as it is.");
     spec.args.push_back("private=" + next_fd(spec));
     spec.fds.push_back(held.get());
     return true;
 }
 
-void Service::create_private(const Base& base, const runtime::IdMap& map, const char* code) {
+void Service::create_private(const Base& base, const runtime::IdMap& map, const std::string& guid,
+                             const char* code) {
     if (base.top_in_worker) {
         WorkerSpec spec{"mkprivate", {}, {}};
         UniqueFd unused;
         registry::Distro fresh;
+        fresh.guid = guid;
         add_private(spec, base, fresh, unused, map.host_uid(0));
         workers_.run(map, spec, nullptr);
         return;
@@ -87,6 +98,14 @@ void Service::create_private(const Base& base, const runtime::IdMap& map, const 
         errno = err;
         fail_errno(code, "Cannot create the distribution's directory");
     }
+    UniqueFd priv(::openat(base.fd.get(), registry::kPrivateDir,
+                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!priv)
+        fail_errno(code, "Cannot open the distribution's directory");
+    write_guid_mark(priv.get(), guid, code);
+    if (::fchownat(priv.get(), kGuidMark, map.host_uid(0), map.host_gid(0), AT_SYMLINK_NOFOLLOW) !=
+        0)
+        fail_errno(code, "Cannot mark the distribution's directory");
 }
 
 void Service::remove_storage(const registry::Distro& d, const runtime::IdMap& map, bool owned,
@@ -119,19 +138,28 @@ json Service::storage_state(const registry::Distro& d, const runtime::IdMap& map
         auto there = [&](const char* p) {
             return base.fd && ::fstatat(base.fd.get(), p, &st, AT_SYMLINK_NOFOLLOW) == 0;
         };
-        return {{"private", there(registry::kPrivateDir)},
-                {"rootfs", there((std::string(registry::kPrivateDir) + "/rootfs").c_str())},
+        UniqueFd priv(base.fd ? ::openat(base.fd.get(), registry::kPrivateDir,
+                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                              : -1);
+        bool ours = priv && ::fstat(priv.get(), &st) == 0 && st.st_uid == map.host_uid(0) &&
+                    check_guid_mark(priv.get(), d.guid, false);
+        return {{"private", static_cast<bool>(priv)},
+                {"rootfs", ours && ::fstatat(priv.get(), "rootfs", &st, AT_SYMLINK_NOFOLLOW) == 0},
                 {"legacy", there("rootfs")}};
     }
     // A user's own directory: look with the user's rights.
-    WorkerSpec spec{"exists", {"base=" + base.path}, {}};
+    WorkerSpec spec{"exists", {"base=" + base.path, "guid=" + d.guid}, {}};
     return workers_.run(map, spec, nullptr);
 }
 
 void Service::convert_layout(User& u, const registry::Distro& d, const runtime::IdMap& map) {
     Base base = open_base(d, map.caller_uid, true);
-    if (base.top_in_worker) {
+    json now = storage_state(d, map);
+    if (now.value("rootfs", false) && !now.value("legacy", false)) {
+        // A crash came after the move of the files and before the record said so.
+    } else if (base.top_in_worker) {
         registry::Distro fresh;
+        fresh.guid = d.guid; // the worker marks private as this distro's
         WorkerSpec spec{"adopt", {}, {}};
         UniqueFd unused;
         add_private(spec, base, fresh, unused, map.host_uid(0));
@@ -139,11 +167,16 @@ void Service::convert_layout(User& u, const registry::Distro& d, const runtime::
     } else {
         struct stat st;
         if (::fstatat(base.fd.get(), registry::kPrivateDir, &st, AT_SYMLINK_NOFOLLOW) != 0)
-            create_private(base, map, "WSL_E_DISK_CORRUPTED");
+            create_private(base, map, d.guid, "WSL_E_DISK_CORRUPTED");
         UniqueFd priv(::openat(base.fd.get(), registry::kPrivateDir,
                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!priv ||
-            ::renameat2(base.fd.get(), "rootfs", priv.get(), "rootfs", RENAME_NOREPLACE) != 0)
+        if (!priv)
+            fail_errno("WSL_E_DISK_CORRUPTED", "Cannot open the distribution's directory");
+        if (struct stat st; ::fstat(priv.get(), &st) != 0 || st.st_uid != map.host_uid(0))
+            fail("WSL_E_STORAGE_REPLACED",
+                 "The distribution's storage directory was replaced from outside; it is left "
+                 "as it is.");
+        if (::renameat2(base.fd.get(), "rootfs", priv.get(), "rootfs", RENAME_NOREPLACE) != 0)
             fail_errno("WSL_E_DISK_CORRUPTED", "Cannot move the distribution's files");
     }
     update(u, d.guid, [](registry::Distro& r) {

@@ -111,10 +111,42 @@ for i in range(3000):
 EOF
 after=$(log_lines)
 note "log lines about A for 3000 bad requests: $((after - before))"
+size_before=$(stat -c %s "$SERVICE_LOG")
+as_user $UA "$PY" - "$SOCK" <<'EOF'
+import json, socket, struct, sys
+for i in range(50):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    body = json.dumps({"v": 1, "op": "rename", "name": "x", "newName": "y" * 900000 +
+                       "\n2026-01-01 00:00:00 wslservice: FORGED"}).encode()
+    s.sendall(struct.pack("<I", len(body)) + body)
+    s.recv(4096)
+    s.close()
+EOF
+grown=$(($(stat -c %s "$SERVICE_LOG") - size_before))
+check "50 requests naming 900 KB each grow the log by little ($grown bytes)" test "$grown" -lt 100000
+assert_no_match "  ...and no client text forges a line of its own" "$(cat "$SERVICE_LOG")" "^2026-01-01 00:00:00 wslservice: FORGED"
 check "the log keeps A to its share ($((after - before)) lines for 3000 requests)" test $((after - before)) -le 600
 check "no log line carries the client's long operation name whole" \
     test "$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$SERVICE_LOG")" -lt 300
 expect_ok "B is still served" uwsl $UB -l -q
+
+# ---------------------------------------------------------------------------------------
+# ids of a user's subordinate range are not users of their own (each would get 64 more)
+
+SUB=$(awk -F: -v u=$UA '$1 == u { print $2 + 5; exit }' /etc/subuid)
+if [[ -n $SUB ]]; then
+    bg setpriv --reuid="$SUB" --regid="$SUB" --clear-groups "$PY" "$HELPERS" flood "$SOCK" 100 15 0 >"$T/flood-sub.out"
+    wait_until 30 grep -q refused "$T/flood-sub.out"
+    note "connections from uid $SUB (A's subordinate range): $(cat "$T/flood-sub.out")"
+    assert_eq "all 100 connections from an id of A's range are refused at once" 100 \
+        "$(field refused "$T/flood-sub.out")"
+    check "  ...holding nothing in the service" fds_at_rest
+    expect_ok "  ...while B is served" uwsl $UB -l -q
+    kill "$BG_PID" 2>/dev/null
+else
+    note "no /etc/subuid range for $UA: the subordinate-id flood is not checked"
+fi
 
 # ---------------------------------------------------------------------------------------
 # out of descriptors: the service answers instead of spinning or hanging

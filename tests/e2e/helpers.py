@@ -919,17 +919,22 @@ def cmd_flood(args):
     path, n, seconds = args[0], int(args[1]), float(args[2])
     nfds = int(args[3]) if len(args) > 3 else 0
     fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(nfds)]
-    held, failed = [], 0
+    held, failed, hung_up = [], 0, 0
     for _ in range(n):
         try:
             s = connect(path)
+        except OSError:
+            failed += 1
+            continue
+        try:
             if fds:
                 socket.send_fds(s, [b"\x20"], fds)
             else:
                 s.sendall(b"\x20")
             held.append(s)
-        except OSError:
-            failed += 1
+        except OSError:  # answered and closed before our byte arrived: refused
+            hung_up += 1
+            s.close()
     for fd in fds:
         os.close(fd)
     time.sleep(0.5)
@@ -943,7 +948,7 @@ def cmd_flood(args):
             pass
         except OSError:
             refused += 1
-    print(f"refused {refused} failed {failed} open {len(held) - refused}", flush=True)
+    print(f"refused {refused + hung_up} failed {failed} open {len(held) - refused}", flush=True)
     time.sleep(seconds)
     for s in held:
         s.close()

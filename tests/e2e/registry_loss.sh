@@ -79,7 +79,30 @@ expect_fail "  ...and requests fail" "WSL_E_REGISTRY_UNREADABLE|WSL_E_REGISTRY_C
 kill_service
 rm -f "$REG"
 start_service "$STATE" "$SOCK"
+wsl -l >/dev/null 2>&1 # answered once start-up repair is done
 assert_exists "a missing registry: d1's storage is kept all the same" "$D1_BASE/private/rootfs/etc/os-release"
+assert_absent "  ...and the start-up writes no registry of its own" "$REG"
+expect_ok "  ...the user imports again meanwhile (a new registry file)" wsl --import d3 "$T/d3" "$SRC"
+restart
+assert_exists "  ...and a second start keeps d1's whole tree, which no record names" \
+    "$D1_BASE/private/rootfs/etc/os-release"
+assert_match "  ...saying so in the log" "$(cat "$SERVICE_LOG")" "kept .*: a whole distribution"
+expect_ok "  ...d3 unregisters" wsl --unregister d3
+
+# Another user's registry is corrupted: a service with an idle timeout (as under systemd)
+# keeps serving everyone else.
+kill_service
+mkdir -p "$STATE/users/4242"
+printf '{' >"$STATE/users/4242/registry.json"
+cp "$T/registry.good" "$REG"
+"$WSLSERVICE_BIN" --socket "$SOCK" --state-dir "$STATE" --idle-timeout 30 >>"$T/idle.log" 2>&1 &
+SERVICE_PID=$!
+SERVICE_PIDS+=("$SERVICE_PID")
+wait_until 10 can_connect "$SOCK" || not_ok "the service listens" "$(cat "$T/idle.log")"
+sleep 1 # a few idle checks
+check "with an unreadable registry of uid 4242 and an idle timeout, the service runs on" service_alive
+expect_ok "  ...and serves root" wsl -l -q
+rm -rf "$STATE/users/4242"
 
 kill_service
 cp "$T/registry.good" "$REG"

@@ -175,6 +175,23 @@ expect_ok "with the real one back, w runs" uwsl $UA -d w -e echo real
 assert_eq "  ...from its own files" real "$OUT"
 expect_ok "  ...and unregisters" uwsl $UA --unregister w
 
+# Someone who can rename a parent of A's locations points one at A's other distro: the
+# private directory there is A's range's, but not this distro's (its guid mark says so).
+expect_ok "A imports p1" uwsl $UA --import p1 "$AD/p1" "$SRC"
+expect_ok "A imports p2" uwsl $UA --import p2 "$AD/p2" "$SRC"
+assert_eq "  ...p2's private directory is marked with its guid" "$(reg_field p2 guid "$A_UID")" \
+    "$(cat "$AD/p2/private/guid" 2>&1)"
+mv "$AD/p1" "$AD/p1.real"
+ln -s p2 "$AD/p1"
+expect_fail "with p1's location pointing at p2's, p1 does not start" "" uwsl $UA -d p1 -e true
+expect_fail "  ...nor unregister" WSL_E_STORAGE_REPLACED uwsl $UA --unregister p1
+assert_exists "  ...and p2's files are untouched" "$AD/p2/private/rootfs/etc/os-release"
+expect_fail "  ...nor move" WSL_E_STORAGE_REPLACED uwsl $UA --manage p1 --move "$AD/p1-moved"
+assert_exists "  ...p2's files still where they were" "$AD/p2/private/rootfs/etc/os-release"
+rm "$AD/p1"
+mv "$AD/p1.real" "$AD/p1"
+for n in p1 p2; do expect_ok "  ...$n unregisters once all is back" uwsl $UA --unregister $n; done
+
 # ---------------------------------------------------------------------------------------
 # storage of the old layout (<base>/rootfs) moves into private/ at start-up
 
