@@ -3,7 +3,7 @@
 # ("Bench", imported once into a fresh directory; ~/.wslconfig says instanceIdleTimeout=-1 so
 # that it stays up between the warm runs).
 #   warm   `wsl -d Bench -- true`, median of 200 runs   vs  `nsenter -t <init> -a true` into the
-#          same running distro (budget: ratio <= 2.0); `wsl -d Bench -e true` for information
+#          same running distro (budget: ratio <= 1.5); `wsl -d Bench -e true` for information
 #   cold   Stopped -> `wsl -d Bench -- true` done, median of 30 (`wsl --terminate` before each
 #          run, untimed; budget <= 25 ms absolute), beside `systemd-nspawn ... /bin/true` on a
 #          separately extracted copy of the same rootfs, median of 10
@@ -203,7 +203,7 @@ awk -v ws="$warm_sh" -v we="$warm_e" -v wn="$warm_ns" -v ms="$min_sh" -v mn="$mi
     printf fmt, "measure", "wsl", "peer", "ratio", "budget"
     printf fmt, "----------------------------------------", "------------", "----------------",
         "-----", "---------------"
-    row("warm `-- true`, median of " wr, ms_(ws), "nsenter " ms_(wn), ws / wn, "<= 2.00", ws / wn <= 2)
+    row("warm `-- true`, median of " wr, ms_(ws), "nsenter " ms_(wn), ws / wn, "<= 1.50", ws / wn <= 1.5)
     row("warm `-e true`, median (info)", ms_(we), "nsenter " ms_(wn), we / wn, "-")
     row("warm `-- true`, min (info)", ms_(ms), "nsenter " ms_(mn), ms / mn, "-")
     row("cold `-- true`, median of " cr " (nspawn " nr ")", ms_(cw), "nspawn " ms_(cn), cw / cn,

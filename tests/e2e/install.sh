@@ -836,7 +836,15 @@ note "10. the service makes no network requests"
 ldd_out=$(ldd "$WSLSERVICE_BIN" 2>&1)
 assert_no_match "wslservice does not link cpp-httplib" "$ldd_out" "httplib"
 assert_no_match "  ...nor libssl" "$ldd_out" "libssl"
-check "  ...while the client does (the check can see it)" grep -q "httplib" <<<"$(ldd "$WSL_BIN" 2>&1)"
+check "  ...while the client's download module does (the check can see it)" grep -q "httplib" \
+    <<<"$(ldd "$(dirname "$WSL_BIN")/wsl-net.so" 2>&1)"
+# Only commands that download load TLS: the wsl program links none of it.
+assert_no_match "wsl itself links no TLS or HTTP library" "$(ldd "$WSL_BIN" 2>&1)" "libssl|libcrypto|httplib"
+assert_no_match "  ...and --version, -l and --status load none" \
+    "$(for a in --version -l --status; do LD_DEBUG=files "$WSL_BIN" $a 2>&1 </dev/null; done)" \
+    "file=.*(libssl|libcrypto|httplib|wsl-net)"
+check "  ...while a download loads the module (the check can see it)" grep -Eq "file=.*wsl-net" \
+    <<<"$(HOME=$H LD_DEBUG=files "$WSL_BIN" -l -o 2>&1)"
 
 printf '#!/bin/sh\nexec unshare --net "%s" "$@"\n' "$WSLSERVICE_BIN" >"$T/wslservice-nonet"
 chmod 755 "$T/wslservice-nonet"

@@ -13,7 +13,7 @@ command -v dpkg-deb >/dev/null || skip_all "needs dpkg-deb"
 SRC=$T/rootfs.tar
 mk_rootfs_tar "$SRC"
 
-FILES=(bin/wsl bin/wslservice lib/wsl/wsl-init
+FILES=(bin/wsl bin/wslservice lib/wsl/wsl-init lib/wsl/wsl-net.so
     share/man/man1/wsl.1.gz share/man/man8/wslservice.8.gz share/man/man5/wsl.conf.5.gz
     share/man/man5/wslconfig.5.gz share/man/man5/wsl-distribution.conf.5.gz
     share/bash-completion/completions/wsl share/fish/vendor_completions.d/wsl.fish
@@ -58,6 +58,13 @@ if require_runnable "$SRC.src" 2>/dev/null; then
     expect_ok "  ...and runs a command (wsl-init found in ../lib/wsl)" IWSL -d Pkg -- echo hello </dev/null
     assert_eq "  ...its output" hello "$OUT"
 fi
+# A file:// catalog is read by the download module, which the installed wsl finds in ../lib/wsl.
+mkdir -p "$T/pkg-home"
+printf '[general]\ndistributionListUrl = file://%s\n' "$T/pkg-catalog.json" >"$T/pkg-home/.wslconfig"
+printf '{"ModernDistributions": {"Pkg": [{"Name": "pkg-online", "FriendlyName": "Pkg Online", "Default": true, "Amd64Url": {"Url": "file:///nonexistent.wsl", "Sha256": "00"}}]}}\n' \
+    >"$T/pkg-catalog.json"
+HOME=$T/pkg-home expect_ok "the installed wsl loads its download module (a file:// catalog)" IWSL -l -o
+assert_contains "  ...and lists it" "$OUT" "pkg-online"
 kill_service TERM
 
 # ---------------------------------------------------------------------------------------
@@ -80,7 +87,7 @@ assert_ne "a Description" "" "$(field Description)"
 DEPENDS=$(field Depends)
 dep_names=$(tr ',' '\n' <<<"$DEPENDS" | sed 's/^ *//; s/[ (].*//' | sort -u)
 needed=""
-libs=$(for b in "$BUILD/wsl" "$BUILD/wslservice"; do
+libs=$(for b in "$BUILD/wsl" "$BUILD/wslservice" "$BUILD/wsl-net.so"; do
     for so in $(objdump -p "$b" | awk '$1 == "NEEDED" {print $2}'); do
         ldd "$b" | awk -v so="$so" '$1 == so && $3 ~ /^\// {print $3}'
     done

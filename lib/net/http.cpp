@@ -193,13 +193,6 @@ Url follow(const Url& from, const std::string& location, int& redirects, const H
 
 } // namespace
 
-HttpOptions default_http_options() {
-    HttpOptions o;
-    if (const char* t = std::getenv("WSL_HTTP_TIMEOUT"); t && std::atoi(t) > 0)
-        o.connect_timeout = o.read_timeout = std::chrono::seconds(std::atoi(t));
-    return o;
-}
-
 Fetched fetch(const std::string& url, const std::string& etag, size_t limit,
               const HttpOptions& options) {
     Url u = must_parse(url);

@@ -29,14 +29,4 @@ std::string Sha256::finish() {
     return std::string(reinterpret_cast<char*>(out), n);
 }
 
-std::string to_hex(const std::string& bytes) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
-
 } // namespace wsl::catalog
