@@ -1,6 +1,7 @@
 #include "etc_files.h"
 
 #include <fcntl.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -116,6 +117,13 @@ std::string hostname_for(std::string_view name) {
         out += ok ? c : '-';
     }
     return out.empty() ? "localhost" : out;
+}
+
+std::string host_name() {
+    utsname u{};
+    if (::uname(&u) != 0)
+        return {};
+    return u.nodename;
 }
 
 } // namespace wsl::init
