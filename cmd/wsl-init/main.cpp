@@ -23,6 +23,7 @@
 #include "session.h"
 #include "sys.h"
 #include "systemd.h"
+#include "tools.h"
 
 using nlohmann::json;
 using namespace wsl;
@@ -256,6 +257,13 @@ int instance_main() {
 } // namespace
 
 int main(int argc, char** argv) {
+    // One binary, several programs: inside a distro it also runs as wslpath and wslinfo.
+    std::string_view name = argc > 0 ? argv[0] : "";
+    name = name.substr(name.rfind('/') == std::string_view::npos ? 0 : name.rfind('/') + 1);
+    if (name == "wslpath")
+        return wslpath_main(argc, argv);
+    if (name == "wslinfo")
+        return wslinfo_main(argc, argv);
     if (argc == 2 && std::strcmp(argv[1], "instance") == 0 && ::getpid() == 1)
         return instance_main();
     std::fprintf(stderr, "wsl-init: this program is started by wslservice.\n");
