@@ -21,6 +21,7 @@
 #include "base/error.h"
 #include "config/passwd.h"
 #include "etc_files.h"
+#include "login_session.h"
 #include "protocol/frame.h"
 #include "session_lang.h"
 
@@ -228,6 +229,8 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
     };
     if (auto term = req.value("term", std::string()); !term.empty())
         env.push_back("TERM=" + term);
+    for (auto& v : join_login_session(inst, user, fds[3].get()))
+        env.push_back(std::move(v));
 
     auto tty = req.value("tty", std::vector<bool>{});
     tty.resize(3, false);
