@@ -18,6 +18,7 @@ constexpr const char* kFallback = "C.UTF-8";
 constexpr size_t kMaxName = 128;
 constexpr uint32_t kArchiveMagic = 0xde020109; // glibc's AR_MAGIC
 constexpr uint32_t kMaxNames = 1u << 16;       // far more than every locale there is
+constexpr uint32_t kMaxStrings = 1u << 20;     // their names: a few KiB in practice
 
 // The fields of glibc's locale-archive header this reads (all native-endian uint32).
 enum Header : size_t {
@@ -96,22 +97,26 @@ bool archive_has(int fd, std::string_view name) {
     uint32_t h[kHeaderWords];
     if (!read_exact(fd, h, sizeof h, 0) || h[kMagic] != kArchiveMagic)
         return false;
-    uint32_t count = h[kNamehashSize];
-    if (count == 0 || count > kMaxNames)
+    uint32_t count = h[kNamehashSize], strings_size = h[kStringUsed];
+    if (count == 0 || count > kMaxNames || strings_size == 0 || strings_size > kMaxStrings)
         return false;
+    // Three reads whatever the number of locales: the name table, then all the names.
     std::vector<uint32_t> table(size_t{count} * 3);
-    if (!read_exact(fd, table.data(), table.size() * sizeof(uint32_t), h[kNamehashOffset]))
+    std::vector<char> strings(strings_size);
+    if (!read_exact(fd, table.data(), table.size() * sizeof(uint32_t), h[kNamehashOffset]) ||
+        !read_exact(fd, strings.data(), strings.size(), h[kStringOffset]))
         return false;
-    uint64_t strings_end = uint64_t{h[kStringOffset]} + h[kStringSize];
-    std::vector<char> buf(name.size() + 1);
     for (uint32_t i = 0; i < count; ++i) {
         uint32_t name_off = table[size_t{i} * 3 + 1], rec_off = table[size_t{i} * 3 + 2];
         if (name_off == 0 || rec_off == 0)
             continue; // a free or deleted slot
-        if (name_off < h[kStringOffset] || name_off + uint64_t{buf.size()} > strings_end)
+        if (name_off < h[kStringOffset])
             continue;
-        if (read_exact(fd, buf.data(), buf.size(), name_off) && buf.back() == '\0' &&
-            std::memcmp(buf.data(), name.data(), name.size()) == 0)
+        uint64_t at = name_off - uint64_t{h[kStringOffset]};
+        if (at + name.size() + 1 > strings.size())
+            continue;
+        if (strings[at + name.size()] == '\0' &&
+            std::memcmp(strings.data() + at, name.data(), name.size()) == 0)
             return true;
     }
     return false;

@@ -102,5 +102,10 @@ run in_env sh -c 'readlink /run/wsl/bin/wslpath; test -u /run/wsl/bin/wsl-init |
 assert_eq "the tools are links to wsl-init" "wsl-init
 nosetuid" "$OUT"
 
+wsl -d Env -u root -e useradd -m bob </dev/null
+run wsl -d Env -u bob -e sh -c 'wslpath -a /tmp; wslinfo --vm-id' </dev/null
+assert_eq "a user other than root runs them too" "/mnt/host/tmp
+wsl1" "$OUT"
+
 check "service still running" service_alive
 finish

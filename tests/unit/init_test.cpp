@@ -157,6 +157,15 @@ TEST_CASE("session_lang") {
     std::memcpy(bad.data() + 2 * 4, &huge, 4); // namehash_offset
     root.write("usr/lib/locale/locale-archive", bad);
     CHECK(session_lang("fr_FR.UTF-8", r) == "C.UTF-8");
+    bad = fake_archive({"fr_FR.utf8"}, 3);
+    std::memcpy(bad.data() + 6 * 4, &huge, 4); // string_used
+    root.write("usr/lib/locale/locale-archive", bad);
+    CHECK(session_lang("fr_FR.UTF-8", r) == "C.UTF-8");
+    bad = fake_archive({"fr_FR.utf8"}, 3);
+    uint32_t past = 100000;
+    std::memcpy(bad.data() + 56 + 4, &past, 4); // the entry's name_offset, past the names
+    root.write("usr/lib/locale/locale-archive", bad);
+    CHECK(session_lang("fr_FR.UTF-8", r) == "C.UTF-8");
     root.write("usr/lib/locale/locale-archive", std::vector<char>(100, 'x'));
     CHECK(session_lang("fr_FR.UTF-8", r) == "C.UTF-8");
 }
