@@ -20,6 +20,8 @@ namespace wsl::init {
 
 namespace {
 
+constexpr size_t kMaxLogins = 256;
+
 // The terminal of each uid's login, by uid. Closing one would hang its login up, so they stay
 // open until the instance ends (this process is the instance's helper).
 std::map<uid_t, UniqueFd>& logins() {
@@ -81,7 +83,10 @@ std::vector<std::string> join_login_session(const Instance& inst, const config::
                                     "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/" + uid + "/bus"};
     if (logins().contains(user.uid))
         return env;
-    UniqueFd master = valid_user_name(user.name) ? start_login(inst, user.name) : UniqueFd();
+    // Each login keeps a terminal open here: a bounded number of them (users, not sessions).
+    bool room = logins().size() < kMaxLogins;
+    UniqueFd master =
+        room && valid_user_name(user.name) ? start_login(inst, user.name) : UniqueFd();
     bool ok = false, gone = !master;
     if (master) {
         // As in WSL: the session is there once systemd runs the user's manager. A login that
