@@ -113,7 +113,7 @@ std::string hostname_for(std::string_view name) {
     std::string out;
     for (char c : name.substr(0, 64)) {
         bool ok =
-            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
         out += ok ? c : '-';
     }
     return out.empty() ? "localhost" : out;

@@ -19,7 +19,7 @@ set_conf() { # writes /etc/wsl.conf inside, then stops the distro so the next ru
 # ---------------------------------------------------------------------------------------
 # defaults
 
-HOSTNAME_NOW=$(hostname | tr -c 'A-Za-z0-9\n-' -)
+HOSTNAME_NOW=$(hostname | tr -c 'A-Za-z0-9.\n-' -)
 run in_distro hostname
 assert_eq "the hostname defaults to the host's, as in WSL" "$HOSTNAME_NOW" "$OUT"
 run in_distro 'echo $NAME'

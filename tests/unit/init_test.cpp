@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "etc_files.h"
 #include "path_translate.h"
 #include "session_lang.h"
 
@@ -25,6 +26,17 @@ std::string tr(const std::string& path, PathMode mode, bool absolute = false,
 }
 
 } // namespace
+
+TEST_CASE("hostname_for: the host's name, made a valid hostname") {
+    CHECK(hostname_for("box") == "box");
+    CHECK(hostname_for("box.example.org") == "box.example.org");
+    CHECK(hostname_for("my_box 2") == "my-box-2");
+    CHECK(hostname_for("") == "localhost");
+    CHECK(hostname_for(std::string(100, 'a')) == std::string(64, 'a'));
+    CHECK(hosts_text("box.example.org", "")
+              .find("127.0.1.1\tbox.example.org.localdomain\tbox.example.org\n") !=
+          std::string::npos);
+}
 
 TEST_CASE("collapse_path") {
     CHECK(collapse_path("/a//b/./c/../d").value() == "/a/b/d");
