@@ -2,7 +2,8 @@
 # Prints the path of a cached real Debian rootfs tarball, building it first (mmdebstrap,
 # ~80 s, needs root and Debian's mirror) when it is not there yet.
 #   debian-rootfs.sh           minbase (WSL_DEBIAN_TARBALL overrides the path)
-#   debian-rootfs.sh systemd   minbase + systemd, for boot.systemd tests
+#   debian-rootfs.sh systemd   minbase + systemd, with logind sessions (libpam-systemd) and a
+#                              user bus (dbus-user-session), for boot.systemd tests
 # Shared by scripts/demo.sh, tests and bench/.
 set -euo pipefail
 
@@ -13,8 +14,8 @@ case $flavor in
         include=()
         ;;
     systemd)
-        tarball=/var/cache/wsl-tests/debian-systemd.tar
-        include=(--include=systemd,systemd-sysv,dbus)
+        tarball=/var/cache/wsl-tests/debian-systemd-session.tar
+        include=(--include=systemd,systemd-sysv,dbus,libpam-systemd,dbus-user-session)
         ;;
     *) echo "debian-rootfs.sh: unknown flavor $flavor" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 #include "etc_files.h"
 
 #include <fcntl.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -112,10 +113,17 @@ std::string hostname_for(std::string_view name) {
     std::string out;
     for (char c : name.substr(0, 64)) {
         bool ok =
-            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
         out += ok ? c : '-';
     }
     return out.empty() ? "localhost" : out;
+}
+
+std::string host_name() {
+    utsname u{};
+    if (::uname(&u) != 0)
+        return {};
+    return u.nodename;
 }
 
 } // namespace wsl::init

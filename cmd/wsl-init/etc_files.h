@@ -21,7 +21,10 @@ std::string read_file(const char* path, size_t limit);
 // Replaces path (a symlink included) with a regular file holding text, atomically.
 void replace_file(const std::string& path, const std::string& text);
 
-// The hostname a distro name gives: [A-Za-z0-9-] kept, anything else becomes '-', max 64.
-std::string hostname_for(std::string_view distro_name);
+// A usable hostname from a name: [A-Za-z0-9.-] kept, anything else becomes '-', max 64.
+std::string hostname_for(std::string_view name);
+
+// This uts namespace's hostname (uname's nodename).
+std::string host_name();
 
 } // namespace wsl::init

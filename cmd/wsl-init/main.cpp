@@ -23,6 +23,7 @@
 #include "session.h"
 #include "sys.h"
 #include "systemd.h"
+#include "tools.h"
 
 using nlohmann::json;
 using namespace wsl;
@@ -84,8 +85,10 @@ std::vector<std::string> set_up(Instance& inst, protocol::Message& start) {
     std::vector<std::string> warnings = inst.conf.warnings;
     for (auto& w : mount_system(host, inst.conf))
         warnings.push_back(std::move(w));
-    inst.hostname = inst.conf.network_hostname.empty() ? hostname_for(inst.distro_name)
-                                                       : inst.conf.network_hostname;
+    // As in WSL, where it is the Windows machine's name: the host's, which this fresh uts
+    // namespace still holds.
+    inst.hostname =
+        inst.conf.network_hostname.empty() ? hostname_for(host_name()) : inst.conf.network_hostname;
     check(::sethostname(inst.hostname.data(), inst.hostname.size()), "sethostname");
     try {
         write_network_files(host, inst.conf, inst.hostname);
@@ -227,6 +230,9 @@ int instance_main() {
         send_quietly(kControl, {{"error", {{"code", e.code()}, {"message", e.what()}}}});
         return 1;
     }
+    if (inst.conf.boot_systemd && !wants_systemd(inst))
+        warnings.push_back("boot.systemd is set in /etc/wsl.conf, but this distribution has no "
+                           "systemd (/lib/systemd/systemd); it starts without it.");
     if (wants_systemd(inst)) {
         // systemd must be PID 1: this process becomes it, and a child carries on as init's
         // helper (sessions, the control socket).
@@ -251,6 +257,13 @@ int instance_main() {
 } // namespace
 
 int main(int argc, char** argv) {
+    // One binary, several programs: inside a distro it also runs as wslpath and wslinfo.
+    std::string_view name = argc > 0 ? argv[0] : "";
+    name = name.substr(name.rfind('/') == std::string_view::npos ? 0 : name.rfind('/') + 1);
+    if (name == "wslpath")
+        return wslpath_main(argc, argv);
+    if (name == "wslinfo")
+        return wslinfo_main(argc, argv);
     if (argc == 2 && std::strcmp(argv[1], "instance") == 0 && ::getpid() == 1)
         return instance_main();
     std::fprintf(stderr, "wsl-init: this program is started by wslservice.\n");

@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "etc_files.h"
 #include "sys.h"
+#include "tools.h"
 
 namespace wsl::init {
 
@@ -73,6 +74,40 @@ void create_file(const std::string& path, mode_t mode) {
         fail_errno("WSL_E_INIT_FAILED", "Cannot create " + path);
 }
 
+// wslpath and wslinfo: links to this binary on init's own /run, never in the distro's files
+// (WSL links /usr/bin/wslpath to /init; here the distro's tree is the user's).
+void mount_tools(HostView& host, std::vector<std::string>& warnings) {
+    if (!host.self_exe) {
+        warnings.push_back("wslpath and wslinfo are unavailable: cannot bind wsl-init");
+        return;
+    }
+    std::string dir = kToolsDir;
+    mkdirs(dir, 0755);
+    std::string bin = dir + "/wsl-init";
+    create_file(bin, 0755);
+    attach(host.self_exe, bin, bin);
+    set_attrs(bin.c_str(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false);
+    for (const char* name : kToolNames)
+        check(::symlink("wsl-init", (dir + "/" + name).c_str()), "symlink " + dir + "/" + name);
+}
+
+// This very binary, for wslpath and wslinfo inside. /proc/self/exe itself names a mount of
+// the service's namespace, which open_tree refuses here: its path is looked up in this
+// namespace's copy instead, and must lead to the same file. Empty when it cannot.
+UniqueFd bind_self() {
+    char path[4096];
+    ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0)
+        return {};
+    path[n] = '\0';
+    UniqueFd tree(open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    struct stat self, found;
+    if (!tree || ::stat("/proc/self/exe", &self) != 0 || ::fstat(tree.get(), &found) != 0 ||
+        self.st_dev != found.st_dev || self.st_ino != found.st_ino)
+        return {};
+    return tree;
+}
+
 } // namespace
 
 void enter_rootfs(UniqueFd rootfs, bool detached, HostView& host) {
@@ -104,6 +139,7 @@ void enter_rootfs(UniqueFd rootfs, bool detached, HostView& host) {
     host.sys_tree = UniqueFd(
         check(open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE),
               "Cannot bind /sys"));
+    host.self_exe = bind_self();
     host.hosts = read_file("/etc/hosts", 65536);
     host.resolv_conf = read_file("/etc/resolv.conf", 65536);
 
@@ -154,6 +190,7 @@ std::vector<std::string> mount_system(HostView& host, const config::WslConf& con
     check(::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755"), "Cannot mount /run");
     mkdirs("/run/lock", 01777);
     ::chmod("/run/lock", 01777);
+    mount_tools(host, warnings);
 
     if (conf.automount_enabled && host.root_tree) {
         std::string target = conf.automount_root + "host";

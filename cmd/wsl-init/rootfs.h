@@ -13,6 +13,7 @@ struct HostView {
     std::vector<UniqueFd> devices;  // detached binds of the device nodes /dev gets
     UniqueFd sys_tree;              // detached recursive clone of /sys
     std::string hosts, resolv_conf; // the host's /etc/hosts and /etc/resolv.conf
+    UniqueFd self_exe;              // detached bind of this binary (wslpath, wslinfo)
 };
 
 // Makes `rootfs` the root of this mount namespace: binds it (or attaches it, when it is a
@@ -20,7 +21,8 @@ struct HostView {
 // `host`, pivots and drops the old root.
 void enter_rootfs(UniqueFd rootfs, bool detached, HostView& host);
 
-// Mounts /sys, /dev (+pts, shm), /run and the host's root under the automount root.
+// Mounts /sys, /dev (+pts, shm), /run (with the tools directory) and the host's root under
+// the automount root.
 // Returns warnings for the user (unsupported options, optional mounts that failed).
 std::vector<std::string> mount_system(HostView& host, const config::WslConf& conf);
 

@@ -21,7 +21,9 @@
 #include "base/error.h"
 #include "config/passwd.h"
 #include "etc_files.h"
+#include "login_session.h"
 #include "protocol/frame.h"
+#include "session_lang.h"
 
 namespace wsl::init {
 
@@ -37,7 +39,7 @@ std::string host_type() {
 constexpr gid_t kTtyGid = 5;
 constexpr size_t kMaxUserFile = 8u << 20;
 constexpr const char* kPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:"
-                              "/usr/games:/usr/local/games";
+                              "/usr/games:/usr/local/games:/run/wsl/bin";
 
 bool all_digits(const std::string& s) {
     return !s.empty() && s.size() < 10 && s.find_first_not_of("0123456789") == std::string::npos;
@@ -220,13 +222,15 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         "LOGNAME=" + user.name,
         "SHELL=" + shell,
         std::string("PATH=") + kPath,
-        "LANG=" + req.value("lang", std::string("C.UTF-8")),
+        "LANG=" + session_lang(req.value("lang", std::string())),
         "WSL_DISTRO_NAME=" + inst.distro_name,
         "NAME=" + inst.hostname,
         "HOSTTYPE=" + host_type(),
     };
     if (auto term = req.value("term", std::string()); !term.empty())
         env.push_back("TERM=" + term);
+    for (auto& v : join_login_session(inst, user, fds[3].get()))
+        env.push_back(std::move(v));
 
     auto tty = req.value("tty", std::vector<bool>{});
     tty.resize(3, false);
@@ -280,10 +284,12 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
             if (::chdir(user.home.c_str()) != 0 && ::chdir("/") != 0)
                 _exit(126);
         }
-        if (exe.find('/') == std::string::npos)
+        if (exe.find('/') == std::string::npos) {
+            ::setenv("PATH", kPath, 1); // execvpe searches this process's PATH, not envp's
             ::execvpe(exe.c_str(), argv.data(), envp.data());
-        else
+        } else {
             ::execve(exe.c_str(), argv.data(), envp.data());
+        }
         die("cannot run", exe);
     }
     if (want_pty) {

@@ -27,8 +27,9 @@ const char* systemd_path() {
     return nullptr;
 }
 
-// Runs `systemctl is-system-running` inside the distro and returns what it printed.
-std::string system_state(const Instance& inst) {
+} // namespace
+
+std::string systemctl(const Instance& inst, const char* verb, const char* arg) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0)
         return {};
@@ -40,15 +41,14 @@ std::string system_state(const Instance& inst) {
         ::dup2(null, 0);
         ::dup2(null, 2);
         const char* env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", nullptr};
-        ::execle("/bin/systemctl", "systemctl", "is-system-running", static_cast<char*>(nullptr),
-                 env);
+        ::execle("/bin/systemctl", "systemctl", verb, arg, static_cast<char*>(nullptr), env);
         _exit(127);
     }
     ::close(p[1]);
     std::string out;
     char buf[256];
     pollfd pf{p[0], POLLIN, 0};
-    while (::poll(&pf, 1, 2000) == 1) {
+    while (out.size() < 4096 && ::poll(&pf, 1, 2000) == 1) { // the distro owns systemctl
         ssize_t n = ::read(p[0], buf, sizeof buf);
         if (n <= 0)
             break;
@@ -61,8 +61,6 @@ std::string system_state(const Instance& inst) {
         out.pop_back();
     return out;
 }
-
-} // namespace
 
 bool wants_systemd(const Instance& inst) {
     return inst.conf.boot_systemd && systemd_path() != nullptr;
@@ -95,7 +93,7 @@ std::vector<std::string> wait_for_systemd(const Instance& inst) {
                     std::chrono::milliseconds(inst.conf.boot_init_timeout_ms);
     std::string state;
     do {
-        state = system_state(inst);
+        state = systemctl(inst, "is-system-running");
         if (state == "running" || state == "degraded")
             return {};
         std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -13,6 +13,10 @@ bool wants_systemd(const Instance& inst);
 // execs it. Returns only if that failed (with the reason).
 std::string exec_systemd(const Instance& inst);
 
+// Runs `systemctl VERB [ARG]` inside the distro (2 s at most) and returns what it printed,
+// trailing blanks dropped.
+std::string systemctl(const Instance& inst, const char* verb, const char* arg = nullptr);
+
 // In the helper: waits up to boot.initTimeout for `systemctl is-system-running` to say
 // running or degraded; returns a warning otherwise.
 std::vector<std::string> wait_for_systemd(const Instance& inst);

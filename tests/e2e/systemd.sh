@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # boot.systemd = true: the distro's systemd runs as PID 1 of its namespaces (wsl-init stays
-# as its helper), the start waits until systemd is running or degraded, units work, and
-# --terminate, the idle timeout and a dying service still take everything down.
+# as its helper), the start waits until systemd is running or degraded, units work, sessions
+# belong to a logind login session of their user (systemctl --user, journalctl --user, the
+# session bus), and --terminate, the idle timeout and a dying service still take everything
+# down.
 source "$(dirname "$0")/lib.sh"
 
 TAR=$("$WSL_SRC/scripts/debian-rootfs.sh" systemd) || skip_all "cannot build a Debian rootfs with systemd"
@@ -20,6 +22,33 @@ assert_eq "systemd-run starts a unit" 0 "$RC"
 run wsl -d SD -u root -e systemctl is-active wsl-e2e-sleep </dev/null
 assert_eq "  ...which is active" active "$OUT"
 check "  ...and really runs" pgrep -f "sleep 4711"
+# A session is part of a real login session of its user, as in WSL: `login -f USER` on a pty
+# of its own, registered by pam_systemd with logind, which starts user@UID.service.
+wsl -d SD -u root -e useradd -m -s /bin/bash alice </dev/null
+run wsl -d SD -u alice -e sh -c 'echo "$XDG_RUNTIME_DIR $DBUS_SESSION_BUS_ADDRESS"; stat -c %U "$XDG_RUNTIME_DIR"' </dev/null
+assert_eq "a user's session gets XDG_RUNTIME_DIR and DBUS_SESSION_BUS_ADDRESS, and the directory is theirs" "/run/user/1000 unix:path=/run/user/1000/bus
+alice" "$OUT"
+assert_eq "  ...without a warning" "" "$ERR"
+run wsl -d SD -u alice -e loginctl list-sessions --no-legend </dev/null
+assert_match "loginctl lists alice's session" "$OUT" "1000 +alice"
+run wsl -d SD -u alice -e systemctl --user is-system-running </dev/null
+assert_match "systemctl --user talks to alice's manager" "$OUT" "^(running|degraded)$"
+run wsl -d SD -u alice -e journalctl --user --no-pager -n 50 </dev/null
+assert_eq "journalctl --user works" 0 "$RC"
+assert_contains "  ...and shows her manager's start" "$OUT" "Startup finished"
+run wsl -d SD -u alice -e busctl --user --no-pager status </dev/null
+assert_eq "the session bus answers at DBUS_SESSION_BUS_ADDRESS" 0 "$RC"
+run wsl -d SD -u alice -e sh -c 'loginctl list-sessions --no-legend | grep -c " alice "' </dev/null
+assert_eq "  ...one login session per user, however many sessions" 1 "$OUT"
+run wsl -d SD -u root -e sh -c 'echo "$XDG_RUNTIME_DIR"; systemctl --user is-system-running' </dev/null
+assert_match "root gets one too" "$OUT" "^/run/user/0"$'\n'"(running|degraded)$"
+run wsl -d SD -u 4242 -e sh -c 'echo ran' </dev/null
+assert_eq "a uid without a passwd entry still runs" ran "$OUT"
+assert_contains "  ...with WSL's warning that its user session failed" "$ERR" "Failed to start the systemd user session for '4242'. See journalctl for more details."
+
+run wsl -d SD -e wslpath -w /mnt/host/etc </dev/null
+assert_eq "wslpath works under systemd too (it keeps init's /run)" /etc "$OUT"
+
 run wsl -d SD -- exit 9 </dev/null
 assert_eq "sessions still pass their status" 9 "$RC"
 run wsl -d SD -u root -e sh -c 'echo $$ > /dev/null; cat /proc/self/status | grep ^PPid' </dev/null

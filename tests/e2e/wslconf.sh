@@ -19,10 +19,13 @@ set_conf() { # writes /etc/wsl.conf inside, then stops the distro so the next ru
 # ---------------------------------------------------------------------------------------
 # defaults
 
+HOSTNAME_NOW=$(hostname | tr -c 'A-Za-z0-9.\n-' -)
 run in_distro hostname
-assert_eq "the hostname defaults to the distro name" Conf "$OUT"
+assert_eq "the hostname defaults to the host's, as in WSL" "$HOSTNAME_NOW" "$OUT"
+run in_distro 'echo $NAME'
+assert_eq "  ...and so does \$NAME" "$HOSTNAME_NOW" "$OUT"
 run in_distro 'cat /etc/hosts'
-assert_match "/etc/hosts is generated with it" "$OUT" "127\.0\.1\.1[[:space:]]+Conf\.localdomain[[:space:]]+Conf"
+assert_match "/etc/hosts is generated with it" "$OUT" "127\.0\.1\.1[[:space:]]+$HOSTNAME_NOW\.localdomain[[:space:]]+$HOSTNAME_NOW"
 assert_contains "  ...and localhost" "$OUT" "localhost"
 run in_distro 'grep -v "^#" /etc/resolv.conf | grep .'
 assert_eq "/etc/resolv.conf has the host's resolvers" "$(grep -v '^#' /etc/resolv.conf | grep . | sed 's/[[:space:]]*$//')" "$OUT"
@@ -73,6 +76,17 @@ ran
 0" "$OUT"
 
 # ---------------------------------------------------------------------------------------
+# boot.systemd in a distro without systemd: one clear warning per start, and it runs
+
+set_conf '[boot]\nsystemd = true\n'
+run wsl -d Conf -e echo up </dev/null
+assert_eq "boot.systemd without systemd still starts" up "$OUT"
+assert_contains "  ...with a warning saying so" "$ERR" "boot.systemd is set in /etc/wsl.conf, but this distribution has no systemd"
+run wsl -d Conf -e echo again </dev/null
+assert_not_contains "  ...once: not again while it runs" "$ERR" "boot.systemd"
+set_conf ''
+
+# ---------------------------------------------------------------------------------------
 # bad files warn and never stop the distro from starting
 
 set_conf '[network]\nhostname = ok-name\nbogus = 1\n[boot]\nsystemd = maybe\n[nosuch]\nkey = v\nno equals sign here\n'
@@ -95,7 +109,7 @@ wsl -d Conf -u root -e rm /etc/wsl.conf </dev/null
 wsl --terminate Conf >/dev/null
 wsl -d Conf -u root -e sh -c 'rm -f /etc/hosts; ln -s /mnt/host/etc/hosts-evil /etc/hosts' </dev/null
 wsl --terminate Conf >/dev/null
-run in_distro 'test -L /etc/hosts && echo link; grep -c Conf /etc/hosts'
+run in_distro 'test -L /etc/hosts && echo link; grep -c "127.0.1.1.*localdomain" /etc/hosts'
 assert_eq "a symlinked /etc/hosts is replaced by a file, not written through" 1 "$OUT"
 check "  ...nothing was written on the host" not test -e /etc/hosts-evil
 
