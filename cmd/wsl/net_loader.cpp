@@ -1,7 +1,9 @@
 #include <dlfcn.h>
 
+#include <exception>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/error.h"
@@ -10,8 +12,8 @@
 #include "net/net_api.h"
 
 // The client's side of http.h and sha256.h: each call loads the wsl-net module on first use
-// and forwards to it. Beside this program in a build tree, ../lib/wsl from it when installed
-// (the same rule as wsl-init): never a path from the environment.
+// and forwards to it through the C table of net/net_api.h. Beside this program in a build tree,
+// ../lib/wsl from it when installed (the same rule as wsl-init): never a path from the environment.
 namespace wsl::catalog {
 namespace {
 
@@ -43,15 +45,99 @@ const net::Api& api() {
     return *loaded;
 }
 
+// One call into the module: the host callbacks it is given, and what they leave behind. A
+// callback's own exception is kept and rethrown here, never unwound through the module.
+struct Call {
+    const HttpOptions* options = nullptr;
+    const DownloadEvents* events = nullptr;
+    Fetched fetched;
+    std::exception_ptr thrown;
+    std::optional<WslError> error;
+
+    net::Host host() {
+        net::Host h{};
+        h.ctx = this;
+        h.getenv = [](void* c, const char* name) -> const char* {
+            auto* self = static_cast<Call*>(c);
+            try {
+                return self->options->env(name);
+            } catch (...) {
+                self->thrown = std::current_exception();
+                return nullptr;
+            }
+        };
+        h.started = [](void* c, uint64_t total) {
+            static_cast<Call*>(c)->guard([&](Call& self) {
+                if (self.events->started)
+                    self.events->started(total);
+            });
+        };
+        h.data = [](void* c, const char* p, size_t n) {
+            int more = 0;
+            static_cast<Call*>(c)->guard([&](Call& self) { more = self.events->data(p, n); });
+            return more;
+        };
+        h.retrying = [](void* c, const char* p, size_t n) {
+            static_cast<Call*>(c)->guard([&](Call& self) {
+                if (self.events->retrying)
+                    self.events->retrying(std::string(p, n));
+            });
+        };
+        h.fetched = [](void* c, int status, const char* body, size_t body_size, const char* etag,
+                       size_t etag_size) {
+            static_cast<Call*>(c)->guard([&](Call& self) {
+                self.fetched = {status, std::string(body, body_size), std::string(etag, etag_size)};
+            });
+        };
+        h.failed = [](void* c, const char* code, const char* message, const char* context) {
+            static_cast<Call*>(c)->guard(
+                [&](Call& self) { self.error.emplace(code, message, context); });
+        };
+        return h;
+    }
+
+    // Runs f unless an earlier callback threw; keeps what f throws.
+    template <class F> void guard(F&& f) {
+        if (thrown)
+            return;
+        try {
+            f(*this);
+        } catch (...) {
+            thrown = std::current_exception();
+        }
+    }
+
+    void finish(int rc) {
+        if (thrown)
+            std::rethrow_exception(thrown);
+        if (rc != 0)
+            throw error.value_or(WslError("E_UNEXPECTED", "The download module failed."));
+    }
+};
+
+net::Options options_of(const HttpOptions& o) {
+    return {o.connect_timeout.count(), o.read_timeout.count(), o.max_redirects};
+}
+
 } // namespace
 
 Fetched fetch(const std::string& url, const std::string& etag, size_t limit,
               const HttpOptions& options) {
-    return api().fetch(url, etag, limit, options);
+    Call call;
+    call.options = &options;
+    net::Options o = options_of(options);
+    net::Host h = call.host();
+    call.finish(api().fetch(url.c_str(), etag.c_str(), limit, &o, &h));
+    return std::move(call.fetched);
 }
 
 void download(const std::string& url, const HttpOptions& options, const DownloadEvents& events) {
-    api().download(url, options, events);
+    Call call;
+    call.options = &options;
+    call.events = &events;
+    net::Options o = options_of(options);
+    net::Host h = call.host();
+    call.finish(api().download(url.c_str(), &o, &h));
 }
 
 struct Sha256::Ctx {
@@ -64,6 +150,8 @@ struct Sha256::Ctx {
 
 Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
     ctx_->h = api().sha256_new();
+    if (!ctx_->h)
+        fail("E_UNEXPECTED", "Cannot set up SHA-256.");
 }
 Sha256::~Sha256() = default;
 
@@ -72,7 +160,11 @@ void Sha256::update(const void* data, size_t size) {
 }
 
 std::string Sha256::finish() {
-    return api().sha256_finish(ctx_->h);
+    unsigned char out[64];
+    size_t n = api().sha256_finish(ctx_->h, out, sizeof out);
+    if (n == 0)
+        fail("E_UNEXPECTED", "Cannot finish SHA-256.");
+    return std::string(reinterpret_cast<const char*>(out), n);
 }
 
 } // namespace wsl::catalog
