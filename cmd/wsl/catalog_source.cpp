@@ -88,7 +88,8 @@ catalog::Manifest load_url(const std::string& url, bool offline) {
 } // namespace
 
 std::string Catalog::default_name() const {
-    if (base.default_name.empty() && override_list)
+    // As wsl.exe: the override list's Default wins over the base list's.
+    if (override_list && !override_list->default_name.empty())
         return override_list->default_name;
     return base.default_name;
 }
@@ -119,7 +120,7 @@ catalog::Image find_image(const Catalog& c, const std::string& name) {
                    fmt::format("Invalid distribution name: '{}'.\nTo get a list of valid "
                                "distributions, use 'wsl --list --online'.",
                                name),
-                   "InstallDistro");
+                   "/InstallDistro");
 }
 
 } // namespace wsl::cli

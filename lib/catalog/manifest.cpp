@@ -1,5 +1,6 @@
 #include "catalog/manifest.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
@@ -30,7 +31,8 @@ namespace {
          fmt::format("The distribution list at {} is not valid: {}", source, why));
 }
 
-std::string string_field(const json& o, const char* key, std::string_view source, bool required) {
+std::string string_field(const nlohmann::ordered_json& o, const char* key, std::string_view source,
+                         bool required) {
     auto it = o.find(key);
     if (it == o.end() || it->is_null()) {
         if (required)
@@ -45,12 +47,13 @@ std::string string_field(const json& o, const char* key, std::string_view source
 } // namespace
 
 Manifest parse_manifest(std::string_view text, std::string_view source, std::string_view arch) {
-    json doc;
+    // Ordered: wsl.exe lists flavors in the catalog's own order.
+    nlohmann::ordered_json doc;
     // A catalog comes from the network: bound its shape before the parser recurses into it.
     if (auto why = exceeds_bounds(text, {16, 1 << 20}); !why.empty())
         invalid(source, std::string(why));
     try {
-        doc = json::parse(text);
+        doc = nlohmann::ordered_json::parse(text);
     } catch (const json::exception& e) { // parse errors and out-of-range numbers alike
         invalid(source, e.what());
     }
@@ -67,7 +70,12 @@ Manifest parse_manifest(std::string_view text, std::string_view source, std::str
     for (const auto& [flavor, versions] : modern->items()) {
         if (!versions.is_array())
             invalid(source, fmt::format("\"{}\" must be a list of versions", flavor));
-        auto& out = m.flavors[flavor];
+        auto slot = std::find_if(m.flavors.begin(), m.flavors.end(),
+                                 [&](const auto& f) { return f.first == flavor; });
+        if (slot == m.flavors.end())
+            slot = m.flavors.insert(m.flavors.end(), {flavor, {}});
+        auto& out = slot->second;
+        out.clear();
         for (const auto& v : versions) {
             if (!v.is_object())
                 invalid(source, fmt::format("a version of \"{}\" is not an object", flavor));
@@ -104,18 +112,36 @@ std::optional<Image> lookup(const Manifest& m, std::string_view name) {
     return std::nullopt;
 }
 
+const std::vector<Image>* Manifest::versions(std::string_view flavor) const {
+    for (const auto& [name, list] : flavors)
+        if (name == flavor)
+            return &list;
+    return nullptr;
+}
+
 std::vector<OnlineRow> online_rows(const Manifest* override_manifest, const Manifest& base) {
     std::vector<OnlineRow> rows;
     std::unordered_set<std::string> seen; // lower-case names, as lookup matches them
+    auto lower = [](std::string s) {
+        for (auto& c : s)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+    };
     auto add = [&](const Manifest& m, bool from_override) {
         for (const auto& [flavor, versions] : m.flavors) {
+            // What `--install <flavor>` picks: the override list's choice when it has one.
+            std::optional<Image> chosen;
+            bool chosen_from_override = false;
+            if (override_manifest && (chosen = lookup(*override_manifest, flavor)))
+                chosen_from_override = true;
+            else
+                chosen = lookup(base, flavor);
+            bool here = chosen && chosen_from_override == from_override;
             for (size_t i = 0; i < versions.size() && i < 4; ++i) {
-                const auto& v = versions[i];
-                std::string key = v.name;
-                for (auto& c : key)
-                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                if (seen.insert(key).second)
-                    rows.push_back({v, flavor, from_override});
+                OnlineRow row{versions[i], flavor, from_override};
+                row.image.is_default = here && config::iequals(chosen->name, versions[i].name);
+                if (seen.insert(lower(row.image.name)).second)
+                    rows.push_back(std::move(row));
             }
         }
     };
