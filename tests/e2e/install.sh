@@ -672,8 +672,8 @@ expect_fail "--from-file of a file that is not a tar (into a new --location)" ""
     inst --from-file "$T/random.bin" --name notatar --location "$loc"
 assert_contains "  ...a clear error" "$ERR" "not a tar archive"
 assert_nothing_left "  not a tar" notatar "$loc"
-expect_fail "--from-file of a missing file" "" inst --from-file "$T/nosuch.tar" --name nofile
-assert_contains "  ...names it" "$ERR" "$T/nosuch.tar: No such file or directory"
+expect_fail "--from-file of a missing file" ERROR_FILE_NOT_FOUND inst --from-file "$T/nosuch.tar" --name nofile
+assert_contains "  ...in wsl.exe's words" "$ERR" "The system cannot find the file specified."
 assert_nothing_left "  missing file" nofile
 for n in ff1 ff2 namedbyimage; do wsl --unregister "$n" >/dev/null 2>&1; done
 
