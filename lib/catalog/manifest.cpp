@@ -8,6 +8,7 @@
 
 #include "base/bounded_json.h"
 #include "base/error.h"
+#include "catalog/key_order.h"
 #include "config/ini.h"
 
 namespace wsl::catalog {
@@ -31,8 +32,7 @@ namespace {
          fmt::format("The distribution list at {} is not valid: {}", source, why));
 }
 
-std::string string_field(const nlohmann::ordered_json& o, const char* key, std::string_view source,
-                         bool required) {
+std::string string_field(const json& o, const char* key, std::string_view source, bool required) {
     auto it = o.find(key);
     if (it == o.end() || it->is_null()) {
         if (required)
@@ -47,13 +47,12 @@ std::string string_field(const nlohmann::ordered_json& o, const char* key, std::
 } // namespace
 
 Manifest parse_manifest(std::string_view text, std::string_view source, std::string_view arch) {
-    // Ordered: wsl.exe lists flavors in the catalog's own order.
-    nlohmann::ordered_json doc;
+    json doc;
     // A catalog comes from the network: bound its shape before the parser recurses into it.
     if (auto why = exceeds_bounds(text, {16, 1 << 20}); !why.empty())
         invalid(source, std::string(why));
     try {
-        doc = nlohmann::ordered_json::parse(text);
+        doc = json::parse(text);
     } catch (const json::exception& e) { // parse errors and out-of-range numbers alike
         invalid(source, e.what());
     }
@@ -67,15 +66,21 @@ Manifest parse_manifest(std::string_view text, std::string_view source, std::str
     if (!modern->is_object())
         invalid(source, "\"ModernDistributions\" must be an object");
     const char* url_key = arch == "arm64" ? "Arm64Url" : "Amd64Url";
-    for (const auto& [flavor, versions] : modern->items()) {
+    // wsl.exe lists flavors in the catalog's own order, which the parsed object (sorted) lost.
+    std::vector<std::string> order = member_key_order(text, "ModernDistributions");
+    if (order.size() != modern->size()) { // cannot happen for text that parsed; keep them all
+        order.clear();
+        for (const auto& [flavor, versions] : modern->items())
+            order.push_back(flavor);
+    }
+    for (const std::string& flavor : order) {
+        auto found = modern->find(flavor);
+        if (found == modern->end())
+            invalid(source, fmt::format("\"{}\" is missing", flavor));
+        const json& versions = *found;
         if (!versions.is_array())
             invalid(source, fmt::format("\"{}\" must be a list of versions", flavor));
-        auto slot = std::find_if(m.flavors.begin(), m.flavors.end(),
-                                 [&](const auto& f) { return f.first == flavor; });
-        if (slot == m.flavors.end())
-            slot = m.flavors.insert(m.flavors.end(), {flavor, {}});
-        auto& out = slot->second;
-        out.clear();
+        auto& out = m.flavors.emplace_back(flavor, std::vector<Image>{}).second;
         for (const auto& v : versions) {
             if (!v.is_object())
                 invalid(source, fmt::format("a version of \"{}\" is not an object", flavor));

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -147,6 +148,22 @@ TEST_CASE("manifest: a flavor named twice keeps its first place and its last ver
     CHECK(m.flavors[0].first == "B");
     CHECK(m.flavors[0].second.at(0).name == "b2");
     CHECK(m.flavors[1].first == "A");
+}
+
+TEST_CASE("manifest: the catalog's order costs linear time, even with 100,000 flavors") {
+    // nlohmann's ordered_json took 13.6 s for this 1.2 MB list (a linear search per key).
+    std::string text = "{\"ModernDistributions\": {";
+    for (int i = 0; i < 100000; ++i)
+        text += (i ? ",\"k" : "\"k") + std::to_string(99999 - i) + "\": []";
+    text += "}}";
+    auto start = std::chrono::steady_clock::now();
+    Manifest m = parse_manifest(text, "s", "amd64");
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(seconds < 2.0);
+    REQUIRE(m.flavors.size() == 100000);
+    CHECK(m.flavors.front().first == "k99999");
+    CHECK(m.flavors.back().first == "k0");
 }
 
 TEST_CASE("manifest: Sha256 is 64 hex digits with an optional 0x") {
