@@ -22,7 +22,8 @@ void uninstall() {
                    fmt::format("wsl for Linux is removed by the system's package manager:\n"
                                "    sudo apt remove {}\n"
                                "Your distributions stay until you unregister them "
-                               "(wsl --unregister <Distro>); 'apt purge' deletes them all.",
+                               "(wsl --unregister <Distro>); 'apt purge' also deletes "
+                               "/var/lib/wsl, the registry and the service's own storage.",
                                kPackageName),
                    kClientContext);
 }
