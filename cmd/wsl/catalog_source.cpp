@@ -108,9 +108,10 @@ Catalog load_catalog(bool offline) {
 catalog::Image find_image(const Catalog& c, const std::string& name) {
     if (c.override_list) {
         if (auto img = catalog::lookup(*c.override_list, name)) {
-            print_warning(fmt::format("Using distribution '{}' from an override manifest "
-                                      "(distributionListUrlAppend in ~/.wslconfig).",
-                                      name));
+            print_warning(fmt::format( // wsl.exe's text, then where the list comes from
+                "The distribution \"{}\" is provided by an override manifest "
+                "(distributionListUrlAppend in ~/.wslconfig).",
+                name));
             return *img;
         }
     }

@@ -560,7 +560,7 @@ write_catalog "$WWW/override.json" \
 H=$(fresh_dir home-over)
 use_config "$H" "distributionListUrl = $U/catalog.json" "distributionListUrlAppend = $U/override.json"
 HOME=$H expect_ok "a name in both lists comes from the override list" inst e2e-gz --name ovr
-assert_contains "  ...with a warning" "$ERR" "override manifest"
+assert_contains "  ...with wsl.exe's warning" "$ERR" "wsl: The distribution \"e2e-gz\" is provided by an override manifest"
 assert_contains "  ...the override's FriendlyName" "$OUT" "Downloading: Override E2E GZ"
 assert_eq "  ...the override's image" zst-image "$(marker_of ovr)"
 HOME=$H expect_ok "a name only in the base list" inst m-first --name notover
