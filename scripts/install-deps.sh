@@ -11,7 +11,7 @@ packages=(
     clang libclang-rt-14-dev llvm
     # libraries
     libfmt-dev libarchive-dev libzstd-dev doctest-dev nlohmann-json3-dev libssl-dev
-    libcli11-dev libcpp-httplib-dev
+    libcpp-httplib-dev
     # tests and benchmarks
     python3 mmdebstrap debian-archive-keyring zstd libarchive-tools attr acl libcap2-bin hyperfine
     uidmap util-linux passwd procps busybox-static tmux systemd-container curl openssl

@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -15,11 +16,21 @@ struct Option {
 };
 
 [[noreturn]] void invalid(const std::string& arg) {
-    throw UsageError("Invalid command line argument: " + arg);
+    throw UsageError::with_hint("Invalid command line argument: " + arg);
 }
 
 [[noreturn]] void needs_value(const std::string& arg) {
-    throw UsageError(fmt::format("Command line argument {} requires a value.", arg));
+    throw UsageError::with_hint(fmt::format("Command line argument {} requires a value.", arg));
+}
+
+// wsl.exe's words for an argument that lacks its parameter (it names the long form).
+[[noreturn]] void missing_parameter(const std::string& long_name) {
+    throw UsageError::bare(fmt::format("Argument {} is missing a required parameter.", long_name));
+}
+
+[[noreturn]] void not_together(const std::string& a, const std::string& b) {
+    throw UsageError::coded(
+        fmt::format("Arguments {} and {} can't be specified at same time.", a, b));
 }
 
 // Parses what follows a verb: `count` operands and the verb's own options, in any order.
@@ -50,7 +61,7 @@ verb_args(const std::string& verb, const std::vector<std::string>& rest, size_t 
         }
     }
     if (operands.size() < count && !optional_operands)
-        throw UsageError(fmt::format("Argument {} is missing a required parameter.", verb));
+        missing_parameter(canonical_verb(verb));
     return out;
 }
 
@@ -65,7 +76,29 @@ int version_value(const std::string& v) {
         return 1;
     if (v == "2")
         return 2;
-    invalid(v);
+    // wsl.exe's code for any version that is not 1 or 2, with the system's text for it.
+    throw UsageError::coded("A version number could not be parsed.", "ERROR_VERSION_PARSE_ERROR");
+}
+
+// A GUID in any case, bare or in braces, as the registry spells it (lowercase, bare).
+std::string guid_value(const std::string& v) {
+    std::string g = v;
+    if (g.size() == 38 && g.front() == '{' && g.back() == '}')
+        g = g.substr(1, 36);
+    bool ok = g.size() == 36;
+    for (size_t i = 0; ok && i < g.size(); ++i) {
+        char& c = g[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23)
+            ok = c == '-';
+        else if (std::isxdigit(static_cast<unsigned char>(c)))
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        else
+            ok = false;
+    }
+    if (!ok)
+        throw UsageError::coded(
+            fmt::format("Invalid GUID format: '{}'", v.size() > 64 ? v.substr(0, 64) + "..." : v));
+    return g;
 }
 
 void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std::string>& rest) {
@@ -95,7 +128,7 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
         // Here -o takes -q (names only, for scripts and completion); wsl.exe refuses it.
         if ((inv.quiet && inv.verbose) || (inv.all && inv.running) ||
             (inv.online && (inv.verbose || inv.all || inv.running)) || (inv.offline && !inv.online))
-            throw UsageError("", true);
+            throw UsageError::usage_text();
     } else if (verb == "--import") {
         inv.verb = Verb::Import;
         for (auto& [k, v] : verb_args(
@@ -103,22 +136,23 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
             if (k == "--version")
                 inv.version = version_value(v);
             else
-                throw UsageError("Importing a disk image (--vhd) is not available yet: it comes "
-                                 "with version 2 distributions.");
+                throw UsageError::coded("Importing a disk image (--vhd) is not available yet: it "
+                                        "comes with version 2 distributions.");
         }
     } else if (verb == "--export") {
         inv.verb = Verb::Export;
         for (auto& [k, v] : verb_args(
                  verb, rest, 2, {{"--format", nullptr, true}, {"--vhd", nullptr, false}}, ops)) {
             if (k == "--vhd")
-                throw UsageError("Exporting a disk image (--vhd) is not available yet: it comes "
-                                 "with version 2 distributions.");
+                throw UsageError::coded("Exporting a disk image (--vhd) is not available yet: it "
+                                        "comes with version 2 distributions.");
             if (v != "tar" && v != "tar.gz" && v != "tar.xz" && v != "tar.zst")
                 invalid(v);
             inv.format = v;
         }
     } else if (verb == "--install") {
         inv.verb = Verb::Install;
+        bool fixed_vhd = false, vhd_size = false, legacy = false;
         for (auto& [k, v] : verb_args(verb, rest, 1,
                                       {{"--distribution", "-d", true},
                                        {"--name", nullptr, true},
@@ -128,11 +162,16 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
                                        {"--version", nullptr, true},
                                        {"--vhd-size", nullptr, true},
                                        {"--fixed-vhd", nullptr, false},
-                                       {"--web-download", nullptr, false}},
+                                       {"--web-download", nullptr, false},
+                                       {"--no-distribution", nullptr, false},
+                                       {"--enable-wsl1", nullptr, false},
+                                       {"--legacy", nullptr, false},
+                                       {"--pre-release", nullptr, false},
+                                       {"--prompt-before-exit", nullptr, false}},
                                       ops, true)) {
             if (k == "--distribution") {
                 if (!ops.empty())
-                    throw UsageError("The distribution name has already been set.");
+                    throw UsageError::bare("The distribution name has already been set.");
                 ops.push_back(v);
             } else if (k == "--name") {
                 inv.install_name = v;
@@ -144,24 +183,60 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
                 inv.no_launch = true;
             } else if (k == "--version") {
                 inv.version = version_value(v);
-            } else if (k == "--vhd-size" || k == "--fixed-vhd") {
-                throw UsageError(fmt::format("{} is not available yet: it comes with version 2 "
-                                             "distributions.",
-                                             k));
-            } // --web-download: downloads are always direct here
+            } else if (k == "--vhd-size") {
+                vhd_size = true;
+            } else if (k == "--fixed-vhd") {
+                fixed_vhd = true;
+            } else if (k == "--no-distribution") {
+                inv.no_distribution = true;
+            } else if (k == "--legacy") {
+                legacy = true;
+            }
+            // --web-download: downloads are always direct here. --enable-wsl1: version 1 needs
+            // nothing enabled. --pre-release, --prompt-before-exit: wsl.exe ignores the first
+            // for distributions and only pauses a console window it opened for the second.
         }
+        // wsl.exe's checks, in its order.
+        if (inv.no_distribution && !ops.empty())
+            not_together("--no-distribution", "--distribution");
+        if (fixed_vhd && !vhd_size)
+            throw UsageError::coded("Argument --fixed-vhd requires the --vhd-size argument.");
         if (inv.from_file && !ops.empty())
-            throw UsageError(fmt::format("Arguments {} and {} can't be specified at same time.",
-                                         "--from-file", "--distribution"));
+            not_together("--from-file", "--distribution");
+        if (vhd_size)
+            throw UsageError::coded(
+                "--vhd-size is not available yet: it comes with version 2 distributions.");
+        if (legacy)
+            throw UsageError::coded("--legacy installs a distribution's Microsoft Store package, "
+                                    "which has no counterpart here; install without --legacy.",
+                                    "E_NOTIMPL");
     } else if (verb == "--terminate" || verb == "-t") {
         inv.verb = Verb::Terminate;
         verb_args(verb, rest, 1, {}, ops);
     } else if (verb == "--shutdown") {
         inv.verb = Verb::Shutdown;
         inv.force = !verb_args(verb, rest, 0, {{"--force", nullptr, false}}, ops).empty();
-    } else if (verb == "--unregister" || verb == "-s" || verb == "--set-default") {
+    } else if (verb == "--unregister" || verb == "-s" || verb == "--set-default" ||
+               verb == "--setdefault") {
         inv.verb = verb == "--unregister" ? Verb::Unregister : Verb::SetDefault;
         verb_args(verb, rest, 1, {}, ops);
+    } else if (verb == "--update") {
+        inv.verb = Verb::Update; // wsl.exe's options, accepted and meaningless here
+        verb_args(verb, rest, 0,
+                  {{"--pre-release", nullptr, false},
+                   {"--web-download", nullptr, false},
+                   {"--confirm", nullptr, false},
+                   {"--prompt-before-exit", nullptr, false}},
+                  ops);
+    } else if (verb == "--uninstall") {
+        inv.verb = Verb::Uninstall;
+        if (!rest.empty())
+            throw UsageError::bare("--uninstall does not take any arguments. To unregister a "
+                                   "distribution, use --unregister instead.");
+    } else if (verb == "--mount" || verb == "--unmount" || verb == "--debug-shell") {
+        // Their arguments are not parsed: whatever they are, the answer is the same.
+        inv.verb = Verb::NeedsWsl2;
+        inv.verb_spelling = verb;
     } else if (verb == "--set-default-version") {
         inv.verb = Verb::SetDefaultVersion;
         verb_args(verb, rest, 1, {}, ops);
@@ -193,10 +268,9 @@ void parse_verb(Invocation& inv, const std::string& verb, const std::vector<std:
                                {"--set-sparse", "-s", true}},
                               ops);
         if (opts.empty())
-            throw UsageError("", true);
+            throw UsageError::usage_text();
         if (opts.size() > 1)
-            throw UsageError(fmt::format("Arguments {} and {} can't be specified at same time.",
-                                         opts[0].first, opts[1].first));
+            not_together(opts[0].first, opts[1].first);
         inv.manage_action = opts[0].first.substr(2);
         inv.manage_value = opts[0].second;
     }
@@ -209,6 +283,12 @@ std::string canonical_verb(const std::string& a) {
         {"-l", "--list"},
         {"--list", "--list"},
         {"--import", "--import"},
+        {"--setdefault", "--set-default"},
+        {"--update", "--update"},
+        {"--uninstall", "--uninstall"},
+        {"--mount", "--mount"},
+        {"--unmount", "--unmount"},
+        {"--debug-shell", "--debug-shell"},
         {"--export", "--export"},
         {"--unregister", "--unregister"},
         {"-s", "--set-default"},
@@ -243,18 +323,24 @@ Invocation parse(const std::vector<std::string>& args) {
                 needs_value(a);
             return args[++i];
         };
+        // wsl.exe's words for these options' missing values: "Argument --user is missing ...".
+        auto parameter = [&](const char* long_name) -> std::string {
+            if (i + 1 >= args.size())
+                missing_parameter(long_name);
+            return args[++i];
+        };
         if (a == "-d" || a == "--distribution") {
             if (inv.distro)
-                throw UsageError("The distribution name has already been set.");
-            inv.distro = value();
+                throw UsageError::bare("The distribution name has already been set.");
+            inv.distro = parameter("--distribution");
         } else if (a == "--distribution-id") {
-            inv.distro_id = value();
+            inv.distro_id = guid_value(parameter("--distribution-id"));
         } else if (a == "-u" || a == "--user") {
-            inv.user = value();
+            inv.user = parameter("--user");
         } else if (a == "--cd") {
             inv.cwd = value();
         } else if (a == "--shell-type") {
-            std::string v = value();
+            std::string v = parameter("--shell-type");
             if (v != "standard" && v != "login" && v != "none")
                 invalid(v);
             inv.shell_type = v;

@@ -21,7 +21,10 @@ enum class Verb {
     Manage,
     Terminate,
     Shutdown,
-    Install
+    Install,
+    Update,    // says how this tool is updated (a package)
+    Uninstall, // says how it is removed
+    NeedsWsl2  // --mount, --unmount, --debug-shell: refused until version 2 exists
 };
 
 // One parsed command line, in wsl.exe's grammar.
@@ -46,13 +49,31 @@ struct Invocation {
     // --install [Distro] (operands[0] when given)
     std::optional<std::string> install_name, location, from_file;
     bool no_launch = false;
+    bool no_distribution = false; // --install --no-distribution: nothing to install here
+    std::string verb_spelling;    // NeedsWsl2: the option as typed
 };
 
-// A command line that does not parse. usage: print the help text after the message.
+// A command line that does not parse, printed in the form wsl.exe prints that case.
 struct UsageError : std::runtime_error {
-    UsageError(const std::string& m, bool usage_text = false)
-        : std::runtime_error(m), usage(usage_text) {}
-    bool usage;
+    // The usage text (message ignored).
+    static UsageError usage_text() { return {"", true, false, ""}; }
+    // wsl.exe's "Invalid command line argument" and "requires a value" forms: the message,
+    // "Please use 'wsl --help' ...", then the error code line.
+    static UsageError with_hint(const std::string& m) { return {m, false, true, "E_INVALIDARG"}; }
+    // The message, then `Error code: Wsl/<code>`.
+    static UsageError coded(const std::string& m, const std::string& code = "E_INVALIDARG") {
+        return {m, false, false, code};
+    }
+    // The message alone, as wsl.exe prints it for this case.
+    static UsageError bare(const std::string& m) { return {m, false, false, ""}; }
+
+    bool usage;       // print the usage text instead of a message
+    bool hint;        // add "Please use 'wsl --help' ..."
+    std::string code; // "" for no error code line
+
+private:
+    UsageError(const std::string& m, bool u, bool h, std::string c)
+        : std::runtime_error(m), usage(u), hint(h), code(std::move(c)) {}
 };
 
 Invocation parse(const std::vector<std::string>& args);

@@ -88,7 +88,8 @@ catalog::Manifest load_url(const std::string& url, bool offline) {
 } // namespace
 
 std::string Catalog::default_name() const {
-    if (base.default_name.empty() && override_list)
+    // As wsl.exe: the override list's Default wins over the base list's.
+    if (override_list && !override_list->default_name.empty())
         return override_list->default_name;
     return base.default_name;
 }
@@ -107,9 +108,10 @@ Catalog load_catalog(bool offline) {
 catalog::Image find_image(const Catalog& c, const std::string& name) {
     if (c.override_list) {
         if (auto img = catalog::lookup(*c.override_list, name)) {
-            print_warning(fmt::format("Using distribution '{}' from an override manifest "
-                                      "(distributionListUrlAppend in ~/.wslconfig).",
-                                      name));
+            print_warning(fmt::format( // wsl.exe's text, then where the list comes from
+                "The distribution \"{}\" is provided by an override manifest "
+                "(distributionListUrlAppend in ~/.wslconfig).",
+                name));
             return *img;
         }
     }
@@ -119,7 +121,7 @@ catalog::Image find_image(const Catalog& c, const std::string& name) {
                    fmt::format("Invalid distribution name: '{}'.\nTo get a list of valid "
                                "distributions, use 'wsl --list --online'.",
                                name),
-                   "InstallDistro");
+                   "/InstallDistro");
 }
 
 } // namespace wsl::cli

@@ -19,6 +19,8 @@
 #include "help.h"
 #include "install.h"
 #include "named_directory.h"
+#include "open_error.h"
+#include "package_verbs.h"
 #include "progress.h"
 #include "registry/registry.h"
 #include "render.h"
@@ -83,7 +85,7 @@ int import_distro(const Invocation& inv) {
     if (file != "-") {
         in.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
         if (!in)
-            fail_errno("WSL_E_IMPORT_FAILED", "Cannot open " + file);
+            fail_open(file, "WSL_E_IMPORT_FAILED");
         in_fd = in.get();
     }
     struct stat st;
@@ -228,8 +230,9 @@ int run(const Invocation& inv) {
         return 0;
     case Verb::SetVersion: {
         json found = listed_distro(inv.operands[0], "SetVersion");
-        if (found.value("version", 1) == *inv.version)
-            fail("WSL_E_DISTRO_ALREADY_VERSION");
+        if (found.value("version", 1) == *inv.version) // wsl.exe's code for this case
+            fail("WSL_E_VM_MODE_INVALID_STATE",
+                 "The distribution is already the requested version.");
         fail("WSL_E_VM_MODE_INVALID_STATE",
              "Converting between versions is not available yet: version 2 (VM mode) comes in a "
              "later release.");
@@ -245,6 +248,12 @@ int run(const Invocation& inv) {
         return run_session(inv);
     case Verb::Install:
         return install(inv);
+    case Verb::Update:
+        return update();
+    case Verb::Uninstall:
+        uninstall();
+    case Verb::NeedsWsl2:
+        needs_wsl2(inv.verb_spelling);
     }
     return 255;
 }

@@ -27,7 +27,9 @@ constexpr VerbHelp kVerbs[] = {
      "--from-file, -f <File>       Install a local .wsl file ('-' for standard input).\n"
      "--no-launch, -n              Do not open a shell afterwards.\n"
      "--version 1|2                Its version.\n"
-     "--web-download               Accepted for wsl.exe scripts; downloads are direct."},
+     "--no-distribution            Install no distribution (nothing else needs installing).\n"
+     "--web-download, --pre-release, --prompt-before-exit, --enable-wsl1\n"
+     "                             Accepted for wsl.exe scripts; they change nothing here."},
     {"--list", "--list, -l [Options]",
      "List your distributions.\n"
      "--all, -a               Include distributions being installed or uninstalled.\n"
@@ -43,7 +45,10 @@ constexpr VerbHelp kVerbs[] = {
      "--rename <NewName>      Rename the distribution.\n"
      "--set-default-user <UserName>\n"
      "                        Make UserName (looked up inside) the default user."},
-    {"--set-default", "--set-default, -s <Distro>", "Make the distribution the default."},
+    {"--mount", "--mount <Disk> [Options]",
+     "Attach a disk to the version 2 virtual machine: not available until version 2."},
+    {"--set-default", "--set-default, -s <Distro>",
+     "Make the distribution the default (--setdefault is accepted too)."},
     {"--set-default-version", "--set-default-version <Version>",
      "Version (1 or 2) for new distributions."},
     {"--set-version", "--set-version <Distro> <Version>",
@@ -51,8 +56,13 @@ constexpr VerbHelp kVerbs[] = {
     {"--shutdown", "--shutdown [--force]", "Stop all of your running distributions."},
     {"--status", "--status [--format text|json]", "Show the default distribution and version."},
     {"--terminate", "--terminate, -t <Distro>", "Stop the distribution and every process in it."},
+    {"--uninstall", "--uninstall", "Say how to remove wsl for Linux (its package)."},
+    {"--unmount", "--unmount [Disk]", "Detach a disk: not available until version 2."},
     {"--unregister", "--unregister <Distro>", "Unregister the distribution and delete its files."},
+    {"--update", "--update", "Say how wsl for Linux is updated (its package); exits 0."},
     {"--version", "--version, -v", "Show version information."},
+    {"--debug-shell", "--debug-shell",
+     "Open a shell in the version 2 virtual machine: not available until version 2."},
     {"--help", "--help [Verb]", "Show this text, or one verb's (also: wsl <Verb> --help)."},
 };
 

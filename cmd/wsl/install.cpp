@@ -22,6 +22,7 @@
 #include "catalog_source.h"
 #include "client.h"
 #include "named_directory.h"
+#include "open_error.h"
 #include "progress.h"
 #include "render.h"
 #include "session.h"
@@ -114,11 +115,11 @@ void run_pump(std::shared_ptr<Pump> p, std::string url, UniqueFd file) {
 Source catalog_source(const Invocation& inv, std::string& name) {
     Catalog cat = load_catalog();
     std::string want = inv.operands.empty() ? cat.default_name() : inv.operands[0];
-    if (want.empty())
-        throw WslError("WSL_E_DISTRO_NOT_FOUND",
-                       "The distribution list names no default distribution. Choose one from "
-                       "'wsl --list --online'.",
-                       "InstallDistro");
+    if (want.empty()) // wsl.exe's text and code
+        throw WslError("E_UNEXPECTED",
+                       "No default distribution has been configured. Please provide a "
+                       "distribution to install.",
+                       "/InstallDistro");
     catalog::Image img = find_image(cat, want);
     auto digest = catalog::parse_sha256(img.sha256);
     if (!digest)
@@ -126,7 +127,7 @@ Source catalog_source(const Invocation& inv, std::string& name) {
                        fmt::format("The distribution list gives '{}' an invalid Sha256: '{}' (64 "
                                    "hexadecimal digits expected).",
                                    img.name, img.sha256),
-                       "InstallDistro");
+                       "/InstallDistro");
     name = inv.install_name.value_or(img.name);
     Source s;
     s.label = img.friendly_name.empty() ? img.name : img.friendly_name;
@@ -146,7 +147,7 @@ Source file_source(const Invocation& inv, std::string& name) {
         s.label = fs::path(path).filename().string();
     }
     if (!s.file)
-        fail_errno("WSL_E_INSTALL_FAILED", "Cannot open " + path);
+        fail_open(path, "WSL_E_INSTALL_FAILED");
     struct stat st;
     if (::fstat(s.file.get(), &st) == 0 && S_ISREG(st.st_mode))
         s.size = static_cast<uint64_t>(st.st_size);
@@ -166,6 +167,10 @@ bool wait_readable(int fd, int signals, int timeout_ms) {
 } // namespace
 
 int install(const Invocation& inv) {
+    if (inv.no_distribution) { // wsl.exe installs its own components then; here there are none
+        fmt::print("The operation completed successfully.\n");
+        return 0;
+    }
     const config::WslConfig& cfg = user_settings();
     std::string name;
     Source src = inv.from_file ? file_source(inv, name) : catalog_source(inv, name);
@@ -238,9 +243,9 @@ int install(const Invocation& inv) {
                 std::rethrow_exception(pump->error);
             } catch (const WslError& e) {
                 if (e.code() != "E_ABORT")
-                    return WslError(e.code(), e.what(), "InstallDistro");
+                    return WslError(e.code(), e.what(), "/InstallDistro");
             } catch (const std::exception& e) {
-                return WslError("WSL_E_INSTALL_FAILED", e.what(), "InstallDistro");
+                return WslError("WSL_E_INSTALL_FAILED", e.what(), "/InstallDistro");
             }
             return std::nullopt;
         }
@@ -249,7 +254,7 @@ int install(const Invocation& inv) {
                             fmt::format("The distribution hash doesn't match. Expected: {}, actual "
                                         "hash: {}",
                                         catalog::to_hex(src.digest), catalog::to_hex(pump->digest)),
-                            "InstallDistro");
+                            "/InstallDistro");
         return std::nullopt;
     };
 

@@ -12,14 +12,15 @@ int main(int argc, char** argv) {
     try {
         return wsl::cli::run(wsl::cli::parse(args));
     } catch (const wsl::cli::UsageError& e) {
-        if (e.usage) {
-            fmt::print(stderr, "{}", wsl::cli::usage_text());
-        } else {
-            fmt::print(stderr,
-                       "{}\nPlease use 'wsl --help' to get a list of supported "
-                       "arguments.\nError code: Wsl/E_INVALIDARG\n",
-                       e.what());
-        }
+        // Each case in the form wsl.exe prints it (see UsageError).
+        std::string text = e.usage ? wsl::cli::usage_text() : std::string(e.what()) + "\n";
+        if (e.hint)
+            text += "Please use 'wsl --help' to get a list of supported arguments.\n";
+        if (e.usage)
+            text += "Error code: Wsl/WSL_E_INVALID_USAGE\n";
+        else if (!e.code.empty())
+            text += "Error code: Wsl/" + e.code + "\n";
+        fmt::print(stderr, "{}", text);
     } catch (const wsl::WslError& e) {
         std::string text = e.what();
         if (text.empty())
@@ -30,7 +31,8 @@ int main(int argc, char** argv) {
         }
         fmt::print(stderr, "{}", wsl::cli::render_error(text, e.context(), e.code()));
     } catch (const std::exception& e) {
-        fmt::print(stderr, "{}\n", wsl::cli::render_error(e.what(), "", "E_UNEXPECTED"));
+        fmt::print(stderr, "{}",
+                   wsl::cli::render_error(e.what(), wsl::cli::kClientContext, "E_UNEXPECTED"));
     }
     return 255;
 }

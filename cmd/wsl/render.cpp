@@ -11,10 +11,14 @@ using nlohmann::json;
 std::string render_error(const std::string& message, const std::string& context,
                          const std::string& code) {
     std::string out = message.empty() ? "" : message + "\n";
-    out += "Error code: Wsl/Service/";
-    if (!context.empty())
-        out += context + "/";
-    return out + code + "\n";
+    std::string path;
+    if (!context.empty() && context[0] == '/')
+        path = context.size() > 1 ? context.substr(1) + "/" : "";
+    else if (code == "WSL_E_DISTRO_NOT_FOUND" || context.empty())
+        path = "Service/";
+    else
+        path = "Service/" + context + "/";
+    return out + "Error code: Wsl/" + path + code + "\n";
 }
 
 namespace {
@@ -71,7 +75,7 @@ bool render_list(const Invocation& inv, const json& result, std::string& out, st
                 "below:\n\n"
                 "Use 'wsl --list --online' to list available distributions\n"
                 "and 'wsl --install <Distro>' to install, or 'wsl --import' a tarball.\n" +
-                render_error("", "", "WSL_E_DEFAULT_DISTRO_NOT_FOUND");
+                render_error("", kClientContext, "WSL_E_DEFAULT_DISTRO_NOT_FOUND");
         return false;
     }
     if (inv.quiet) {

@@ -18,7 +18,14 @@ std::string render_list_json(const Invocation& inv, const nlohmann::json& result
 // become U+FFFD rather than failing.
 std::string render_json(const nlohmann::json& value);
 
-// wsl.exe's error form: the message, then `Error code: Wsl/Service/<context>/<code>`.
+// A context that starts with '/' is the client's own, as wsl.exe's client-side contexts
+// (`/InstallDistro` → `Wsl/InstallDistro/CODE`; kClientContext alone → `Wsl/CODE`); any other
+// context came from the service (`Wsl/Service/<context>/CODE`).
+inline constexpr const char* kClientContext = "/";
+
+// wsl.exe's error form: the message, then `Error code: Wsl/<path>/<code>`. A distribution not
+// found by name is `Wsl/Service/WSL_E_DISTRO_NOT_FOUND` whatever the operation: wsl.exe looks
+// the name up through the service before it starts one.
 std::string render_error(const std::string& message, const std::string& context,
                          const std::string& code);
 

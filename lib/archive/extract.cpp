@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -106,6 +107,14 @@ bool is_root_entry(const char* p) {
     while (s.size() > 1 && s.back() == '/')
         s.pop_back();
     return s == "." || s == "./" || s.empty();
+}
+
+// An entry below the image's own dev/ ("./dev/null", "dev//sda"); ".." is refused earlier.
+bool under_dev(const char* p) {
+    std::string_view s = p;
+    while (s.starts_with("./") || s.starts_with("/"))
+        s.remove_prefix(s[0] == '.' ? 2 : 1);
+    return s.starts_with("dev/") && s.size() > 4;
 }
 
 // Errors that mean the data did not reach the disk: they fail the import, never a warning
@@ -215,7 +224,10 @@ void extract(int in_fd, const Events& events) {
         }
         auto type = archive_entry_filetype(entry);
         if (type == AE_IFCHR || type == AE_IFBLK) {
-            ++devices;
+            // Images carry their /dev; a running distro gets a fresh one mounted over it, so
+            // those are dropped silently. Device files anywhere else are worth a warning.
+            if (!under_dev(path))
+                ++devices;
             continue;
         }
         if (is_root_entry(path) && type == AE_IFDIR) {
@@ -260,8 +272,8 @@ void extract(int in_fd, const Events& events) {
         ::utimensat(AT_FDCWD, ".", root_times, 0);
     r.meter.report(true);
     if (devices)
-        warn(fmt::format("Skipped {} device node{}: device files cannot be created in a "
-                         "distribution.",
+        warn(fmt::format("Skipped {} device node{} outside /dev: device files cannot be created "
+                         "in a distribution.",
                          devices, devices == 1 ? "" : "s"));
     if (absolute)
         warn(fmt::format("Skipped {} entr{} with an absolute path.", absolute,

@@ -8,7 +8,8 @@ namespace wsl::archive {
 // Extracts the tarball read from in_fd (any supported compression, detected by magic
 // bytes) into the current directory. Run it chrooted into the target: containment is the
 // chroot's and the user namespace's job; this refuses `..` (fatal), skips absolute paths and
-// device nodes with a warning, and never resolves names through NSS. Throws WslError.
+// device nodes (silently under dev/, where images keep theirs; with a warning elsewhere), and
+// never resolves names through NSS. Throws WslError.
 void extract(int in_fd, const Events& events);
 
 struct RootfsInfo {

@@ -1,5 +1,6 @@
 #include "catalog/manifest.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
@@ -7,6 +8,7 @@
 
 #include "base/bounded_json.h"
 #include "base/error.h"
+#include "catalog/key_order.h"
 #include "config/ini.h"
 
 namespace wsl::catalog {
@@ -64,10 +66,21 @@ Manifest parse_manifest(std::string_view text, std::string_view source, std::str
     if (!modern->is_object())
         invalid(source, "\"ModernDistributions\" must be an object");
     const char* url_key = arch == "arm64" ? "Arm64Url" : "Amd64Url";
-    for (const auto& [flavor, versions] : modern->items()) {
+    // wsl.exe lists flavors in the catalog's own order, which the parsed object (sorted) lost.
+    std::vector<std::string> order = member_key_order(text, "ModernDistributions");
+    if (order.size() != modern->size()) { // cannot happen for text that parsed; keep them all
+        order.clear();
+        for (const auto& [flavor, versions] : modern->items())
+            order.push_back(flavor);
+    }
+    for (const std::string& flavor : order) {
+        auto found = modern->find(flavor);
+        if (found == modern->end())
+            invalid(source, fmt::format("\"{}\" is missing", flavor));
+        const json& versions = *found;
         if (!versions.is_array())
             invalid(source, fmt::format("\"{}\" must be a list of versions", flavor));
-        auto& out = m.flavors[flavor];
+        auto& out = m.flavors.emplace_back(flavor, std::vector<Image>{}).second;
         for (const auto& v : versions) {
             if (!v.is_object())
                 invalid(source, fmt::format("a version of \"{}\" is not an object", flavor));
@@ -104,18 +117,36 @@ std::optional<Image> lookup(const Manifest& m, std::string_view name) {
     return std::nullopt;
 }
 
+const std::vector<Image>* Manifest::versions(std::string_view flavor) const {
+    for (const auto& [name, list] : flavors)
+        if (name == flavor)
+            return &list;
+    return nullptr;
+}
+
 std::vector<OnlineRow> online_rows(const Manifest* override_manifest, const Manifest& base) {
     std::vector<OnlineRow> rows;
     std::unordered_set<std::string> seen; // lower-case names, as lookup matches them
+    auto lower = [](std::string s) {
+        for (auto& c : s)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+    };
     auto add = [&](const Manifest& m, bool from_override) {
         for (const auto& [flavor, versions] : m.flavors) {
+            // What `--install <flavor>` picks: the override list's choice when it has one.
+            std::optional<Image> chosen;
+            bool chosen_from_override = false;
+            if (override_manifest && (chosen = lookup(*override_manifest, flavor)))
+                chosen_from_override = true;
+            else
+                chosen = lookup(base, flavor);
+            bool here = chosen && chosen_from_override == from_override;
             for (size_t i = 0; i < versions.size() && i < 4; ++i) {
-                const auto& v = versions[i];
-                std::string key = v.name;
-                for (auto& c : key)
-                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                if (seen.insert(key).second)
-                    rows.push_back({v, flavor, from_override});
+                OnlineRow row{versions[i], flavor, from_override};
+                row.image.is_default = here && config::iequals(chosen->name, versions[i].name);
+                if (seen.insert(lower(row.image.name)).second)
+                    rows.push_back(std::move(row));
             }
         }
     };

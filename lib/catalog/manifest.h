@@ -1,5 +1,4 @@
 #pragma once
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,8 +18,12 @@ struct Image {
 
 struct Manifest {
     std::string default_name; // "Default": what --install without a name installs
-    // Flavor -> versions in file order. Sorted by flavor, byte-wise, as wsl.exe lists them.
-    std::map<std::string, std::vector<Image>> flavors;
+    // Flavor -> versions, both in file order, as wsl.exe lists them. A flavor named twice
+    // keeps its first place and its last versions (as a JSON object keeps the last value).
+    std::vector<std::pair<std::string, std::vector<Image>>> flavors;
+
+    // The versions of a flavor spelled exactly so, or nullptr.
+    const std::vector<Image>* versions(std::string_view flavor) const;
 };
 
 // "amd64" or "arm64" for this build's machine; other machines have no images.
@@ -36,13 +39,14 @@ Manifest parse_manifest(std::string_view text, std::string_view source,
 std::optional<Image> lookup(const Manifest& m, std::string_view name);
 
 struct OnlineRow {
-    Image image;
+    Image image; // image.is_default: what `wsl --install <flavor>` picks
     std::string flavor;
     bool from_override = false; // from the distributionListUrlAppend list
 };
 
 // The rows of `wsl --list --online`: override entries first, at most four versions per flavor,
-// each name once.
+// each name once, in the lists' order. A row is marked default when `wsl --install <flavor>`
+// picks it (the override list's version for a flavor both lists have).
 std::vector<OnlineRow> online_rows(const Manifest* override_manifest, const Manifest& base);
 
 // The 32 bytes of a manifest's Sha256 (64 hex digits, an optional 0x), or nullopt.

@@ -54,17 +54,25 @@ Distro* UserRegistry::find_guid(const std::string& guid) {
 
 void UserRegistry::remove(const std::string& guid) {
     std::erase_if(distros, [&](const Distro& d) { return d.guid == guid; });
-    if (default_guid == guid)
-        default_guid.clear();
+    // As wsl.exe: when the default goes, the next one listed becomes the stored default, so
+    // that `wsl -l`, `--status` and the next import agree on it.
+    if (default_guid == guid || !find_guid(default_guid)) {
+        Distro* next = default_distro_fallback();
+        default_guid = next ? next->guid : std::string();
+    }
+}
+
+Distro* UserRegistry::default_distro_fallback() {
+    for (auto& d : distros)
+        if (d.state != State::Installing && d.state != State::Uninstalling)
+            return &d;
+    return nullptr;
 }
 
 Distro* UserRegistry::default_distro() {
     if (Distro* d = find_guid(default_guid))
         return d;
-    for (auto& d : distros)
-        if (d.state != State::Installing && d.state != State::Uninstalling)
-            return &d;
-    return nullptr;
+    return default_distro_fallback();
 }
 
 bool valid_name(const std::string& name) {
@@ -81,10 +89,10 @@ void invalid_name(const std::string& name) {
         shown += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
     if (name.size() > 64)
         shown += "...";
-    fail("WSL_E_DISTRO_INVALID_NAME",
-         fmt::format("Invalid distribution name: '{}'. Use letters, digits, '.', '_' and '-' "
-                     "(at most 64).",
-                     shown));
+    // wsl.exe's text and code, then the rule.
+    fail("E_INVALIDARG", fmt::format("Invalid distribution name: \"{}\".\nA name has 1 to 64 "
+                                     "letters, digits, '.', '_' and '-'.",
+                                     shown));
 }
 
 bool same_name(const std::string& a, const std::string& b) {

@@ -52,9 +52,12 @@ struct UserRegistry {
 
     Distro* find_name(const std::string& name);
     Distro* find_guid(const std::string& guid);
+    // Drops a distro; when it was the default, the first installed one left becomes it.
     void remove(const std::string& guid);
     // The default distro, or the first installed one when the default is unset.
     Distro* default_distro();
+    // The first distro that is neither being installed nor uninstalled.
+    Distro* default_distro_fallback();
 };
 
 // Names match ^[a-zA-Z0-9._-]{1,64}$ (and are not "." or "..").

@@ -121,8 +121,10 @@ json Service::add_distro(const Caller& c, const json& req, std::vector<UniqueFd>
         if (install)
             apply_distribution_conf(u, *rec, info.value("conf", json::object()));
         rec->state = registry::State::Installed;
+        // The first distro becomes the default; with none stored (a registry from before
+        // unregister kept one), the one `wsl -l` already shows as default stays so.
         if (!u.reg.find_guid(u.reg.default_guid))
-            u.reg.default_guid = d.guid;
+            u.reg.default_guid = u.reg.default_distro_fallback()->guid;
         save(u);
         return {{"name", rec->name}, {"guid", d.guid}};
     } catch (...) {

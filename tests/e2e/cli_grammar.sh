@@ -42,17 +42,22 @@ assert_contains "  ...names it" "$OUT$ERR" "--bogus"
 # ---------------------------------------------------------------------------------------
 # missing values and parameters
 
-for opt in -d --distribution -u --user --cd; do
-    expect_fail "$opt without a value exits 255" "" wsl "$opt"
-    assert_contains "  ...with wsl.exe's message" "$ERR" "Command line argument $opt requires a value."
+for opt in -d:--distribution --distribution:--distribution -u:--user --user:--user; do
+    expect_fail "${opt%%:*} without a value exits 255" "" wsl "${opt%%:*}"
+    assert_eq "  ...with wsl.exe's message, naming the long form" \
+        "Argument ${opt#*:} is missing a required parameter." "$ERR"
 done
+expect_fail "--cd without a value exits 255" "" wsl --cd
+assert_contains "  ...with a requires-a-value message" "$ERR" "Command line argument --cd requires a value."
 
 for args in "--import" "--import onlyname" "--import name $T/loc" "--export" "--export onlyname" \
     "--unregister" "--set-default" "-s" "--set-default-version" "--manage"; do
     # shellcheck disable=SC2086
     set -- $args
     expect_fail "wsl $args (missing parameter) exits 255" "" wsl "$@"
-    assert_match "  ...with a missing-parameter message naming $1" "$ERR" "$(missing_value_re "$1")"
+    long=$1
+    [[ $1 == -s ]] && long=--set-default
+    assert_match "  ...with a missing-parameter message naming $long" "$ERR" "$(missing_value_re "$long")"
 done
 assert_absent "a failed --import did not create its location" "$T/loc"
 
@@ -161,7 +166,7 @@ assert_eq "  ...the distro" "Grammar" "$OUT"
 expect_ok "long forms: --list --quiet" wsl --list --quiet
 assert_eq "  ...same" "Grammar" "$OUT"
 # Names match in any case, --set-version's too.
-expect_fail "--set-version grammar 1: already that version" WSL_E_DISTRO_ALREADY_VERSION \
+expect_fail "--set-version grammar 1: already that version" WSL_E_VM_MODE_INVALID_STATE \
     wsl --set-version grammar 1
 
 # ---------------------------------------------------------------------------------------
@@ -173,8 +178,8 @@ for args in "-s nosuch" "--set-default nosuch" "--unregister nosuch" "--manage n
     # shellcheck disable=SC2086
     expect_fail "wsl $args: distro not found" WSL_E_DISTRO_NOT_FOUND wsl $args
     assert_contains "  ...message" "$ERR" "There is no distribution with the supplied name."
-    assert_match "  ...Error code line is Wsl/Service/<Context>/CODE" "$ERR" \
-        "^Error code: Wsl/Service/[A-Za-z]+/WSL_E_DISTRO_NOT_FOUND$"
+    assert_match "  ...Error code line is wsl.exe's Wsl/Service/WSL_E_DISTRO_NOT_FOUND" "$ERR" \
+        "^Error code: Wsl/Service/WSL_E_DISTRO_NOT_FOUND$"
     assert_eq "  ...Error code is the last line" "Error code:" "$(tail -n 1 <<<"$ERR" | cut -d' ' -f1-2)"
     assert_eq "  ...nothing on stdout" "" "$OUT"
 done

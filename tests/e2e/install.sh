@@ -345,7 +345,7 @@ assert_nothing_left "  --location taken" locdup
 assert_eq "  ...the other distro intact" gz-image "$(marker_of e2e-gz)"
 assert_no_match "  ...no image request" "$(reqs "$LOG" "$m")" "^GET /img/"
 loc=$(fresh_path loc)
-expect_fail "invalid --name with a new --location" WSL_E_DISTRO_INVALID_NAME inst e2e-zst --name "bad/name" --location "$loc"
+expect_fail "invalid --name with a new --location" E_INVALIDARG inst e2e-zst --name "bad/name" --location "$loc"
 assert_absent "  ...the location it created is removed" "$loc"
 ip=$(fresh_path installpath)
 use_config "$HOME" "distributionListUrl = $U/catalog.json" "distributionInstallPath = $ip"
@@ -538,9 +538,9 @@ write_catalog "$WWW/list-override.json" \
 H=$(fresh_dir home-list)
 use_config "$H" "distributionListUrl = $U/list.json"
 HOME=$H expect_ok "wsl --list --online" wsl --list --online
-assert_eq "  ...exact text (flavors byte-sorted, 4 per flavor, file order, names once)" \
-    "$(expected_online "a-1|Alpha 1" "a-2|Alpha 2" "a-3|Alpha 3" "a-4|Alpha 4" \
-        "zeta-longest-name|Zeta Long" "b-1|Beta One")" "$OUT"
+assert_eq "  ...exact text (the list's order, as wsl.exe; 4 per flavor; names once)" \
+    "$(expected_online "b-1|Beta One" "a-1|Alpha 1" "a-2|Alpha 2" "a-3|Alpha 3" "a-4|Alpha 4" \
+        "zeta-longest-name|Zeta Long")" "$OUT"
 use_config "$H" "distributionListUrl = $U/list.json" "distributionListUrlAppend = $U/list-override.json"
 HOME=$H expect_ok "wsl -l -o with distributionListUrlAppend" wsl -l -o
 assert_eq "  ...exact text, override entries first" \
@@ -560,7 +560,7 @@ write_catalog "$WWW/override.json" \
 H=$(fresh_dir home-over)
 use_config "$H" "distributionListUrl = $U/catalog.json" "distributionListUrlAppend = $U/override.json"
 HOME=$H expect_ok "a name in both lists comes from the override list" inst e2e-gz --name ovr
-assert_contains "  ...with a warning" "$ERR" "override manifest"
+assert_contains "  ...with wsl.exe's warning" "$ERR" "wsl: The distribution \"e2e-gz\" is provided by an override manifest"
 assert_contains "  ...the override's FriendlyName" "$OUT" "Downloading: Override E2E GZ"
 assert_eq "  ...the override's image" zst-image "$(marker_of ovr)"
 HOME=$H expect_ok "a name only in the base list" inst m-first --name notover
@@ -572,6 +572,26 @@ assert_match "  ...e2e-gz shown with the override's FriendlyName" "$OUT" "^e2e-g
 assert_eq "  ...e2e-gz listed once" 1 "$(grep -c '^e2e-gz ' <<<"$OUT")"
 wsl --unregister ovr >/dev/null 2>&1
 wsl --unregister notover >/dev/null 2>&1
+
+# The override list's Default wins for an install given no name (as wsl.exe), and -l -o
+# --format json names that one default.
+write_catalog "$WWW/override-default.json" --default ov-1 \
+    "Over|ov-1|Override One|true|$Z|$SZ"
+use_config "$H" "distributionListUrl = $U/catalog.json" \
+    "distributionListUrlAppend = $U/override-default.json"
+HOME=$H expect_ok "install without a name: the override list's Default" inst --name odef
+assert_contains "  ...Downloading the override's default" "$OUT" "Downloading: Override One"
+check "  ...registered" reg_has odef
+HOME=$H expect_ok "  ...and -l -o --format json names it the default" wsl -l -o --format json
+assert_eq "  ...\"default\": \"ov-1\"" ov-1 \
+    "$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["default"])' <<<"$OUT")"
+wsl --unregister odef >/dev/null 2>&1
+write_catalog "$WWW/no-default.json" "Over|ov-1|Override One|false|$Z|$SZ"
+use_config "$H" "distributionListUrl = $U/no-default.json"
+HOME=$H expect_fail "install without a name from a list with no Default" E_UNEXPECTED inst
+assert_eq "  ...wsl.exe's text and code" \
+    "$(printf 'No default distribution has been configured. Please provide a distribution to install.\nError code: Wsl/InstallDistro/E_UNEXPECTED')" \
+    "$ERR"
 
 # ETag cache, offline use. A second server that this section stops.
 mkdir -p "$T/catwww"
@@ -652,8 +672,8 @@ expect_fail "--from-file of a file that is not a tar (into a new --location)" ""
     inst --from-file "$T/random.bin" --name notatar --location "$loc"
 assert_contains "  ...a clear error" "$ERR" "not a tar archive"
 assert_nothing_left "  not a tar" notatar "$loc"
-expect_fail "--from-file of a missing file" "" inst --from-file "$T/nosuch.tar" --name nofile
-assert_contains "  ...names it" "$ERR" "$T/nosuch.tar: No such file or directory"
+expect_fail "--from-file of a missing file" ERROR_FILE_NOT_FOUND inst --from-file "$T/nosuch.tar" --name nofile
+assert_contains "  ...in wsl.exe's words" "$ERR" "The system cannot find the file specified."
 assert_nothing_left "  missing file" nofile
 for n in ff1 ff2 namedbyimage; do wsl --unregister "$n" >/dev/null 2>&1; done
 

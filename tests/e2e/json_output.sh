@@ -89,6 +89,29 @@ expect_fail "a move to a non-UTF-8 directory is refused" "ERROR_INVALID_NAME" \
 expect_ok "  ...Alpha still works where it was" wsl -l -v
 
 # ---------------------------------------------------------------------------------------
+# unregistering the default: the next one listed becomes the stored default (as wsl.exe), and
+# -l, --status, --format json and the next import agree on it
+
+expect_ok "import Gamma" wsl --import Gamma "$(fresh_dir g)" "$SRC" --version 1 || die "cannot import"
+expect_ok "unregister Beta, the default" wsl --unregister Beta
+expect_ok "-l" wsl -l
+assert_eq "  ...Alpha, the next one listed, is the default" \
+    "$(printf 'Alpha (Default)\nGamma')" "$(tail -n +2 <<<"$OUT")"
+expect_ok "--status" wsl --status
+assert_contains "  ...agrees" "$OUT" "Default Distribution: Alpha"
+expect_ok "-l --format json" wsl -l --format json
+json_is "  ...agrees" '[r["name"] for r in d["distributions"] if r["default"]]' "['Alpha']"
+assert_eq "  ...and the registry stores it" "$(reg_field Alpha guid)" "$(reg_top defaultDistro)"
+expect_ok "import Delta" wsl --import Delta "$(fresh_dir d)" "$SRC" --version 1 || die "cannot import"
+expect_ok "--status --format json" wsl --status --format json
+json_is "  ...the new import did not silently become the default" 'd["defaultDistribution"]' Alpha
+expect_ok "unregister Alpha, Gamma and Delta" \
+    sh -c "$WSL_BIN --unregister Alpha && $WSL_BIN --unregister Gamma && $WSL_BIN --unregister Delta"
+assert_eq "  ...no default is left stored" "" "$(reg_top defaultDistro)"
+expect_ok "--status --format json" wsl --status --format json
+json_is "  ...and none shown" 'd["defaultDistribution"]' None
+
+# ---------------------------------------------------------------------------------------
 # --online: the same rows as the text form, with override and default
 
 expect_ok "-l -o" wsl -l -o
@@ -99,6 +122,12 @@ expect_ok "-l -o --format json" wsl -l -o --format json
 assert_eq "  ...the same names in the same order" "$TEXT_NAMES" \
     "$(pyjson '"\n".join(r["name"] for r in d["distributions"])')"
 json_is "  ...the catalog's default" 'd["default"]' Ubuntu
+# As wsl.exe, the rows keep the catalog's order (Ubuntu first in the built-in list).
+CATALOG_ORDER=$("$PY" -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["ModernDistributions"]))' \
+    "$WSL_SRC/distros/DistributionInfo.json")
+json_is "  ...flavors in the catalog's order" \
+    '" ".join(dict.fromkeys(r["flavor"] for r in d["distributions"]))' "$CATALOG_ORDER"
+assert_eq "  ...so the text list starts with Ubuntu" Ubuntu "$(head -n 1 <<<"$TEXT_NAMES")"
 json_is "  ...fields" 'sorted(d["distributions"][0])' \
     "['default', 'flavor', 'friendlyName', 'name', 'override', 'sha256', 'url']"
 json_is "  ...Ubuntu's default version is marked" \
@@ -113,14 +142,24 @@ cat >"$LIST" <<'JSON'
 {"Default": "Mine", "ModernDistributions": {"Mine": [
   {"Name": "Mine-1", "FriendlyName": "My own", "Default": true,
    "Amd64Url": {"Url": "file:///nowhere/mine.wsl", "Sha256": "0x0000000000000000000000000000000000000000000000000000000000000001"},
-   "Arm64Url": {"Url": "file:///nowhere/mine.wsl", "Sha256": "0000000000000000000000000000000000000000000000000000000000000001"}}]}}
+   "Arm64Url": {"Url": "file:///nowhere/mine.wsl", "Sha256": "0000000000000000000000000000000000000000000000000000000000000001"}}],
+ "debian": [
+  {"Name": "Debian-Mine", "FriendlyName": "My Debian", "Default": true,
+   "Amd64Url": {"Url": "file:///nowhere/deb.wsl", "Sha256": "0000000000000000000000000000000000000000000000000000000000000002"},
+   "Arm64Url": {"Url": "file:///nowhere/deb.wsl", "Sha256": "0000000000000000000000000000000000000000000000000000000000000002"}}]}}
 JSON
 printf '[general]\ninstanceIdleTimeout=-1\ndistributionListUrlAppend=file://%s\n' "$LIST" >"$HOME/.wslconfig"
 expect_ok "-l -o --format json with an override list" wsl -l -o --format json
 json_is "  ...its entry first, marked override" \
     '(d["distributions"][0]["name"], d["distributions"][0]["override"], d["distributions"][0]["friendlyName"])' \
     "('Mine-1', True, 'My own')"
-json_is "  ...the built-in default stays the default" 'd["default"]' Ubuntu
+json_is "  ...the override list's default wins (as wsl.exe)" 'd["default"]' Mine
+json_is "  ...one default version per flavor, the override's for a flavor both lists have" \
+    '[r["name"] for r in d["distributions"] if r["default"] and r["flavor"].lower() == "debian"]' \
+    "['Debian-Mine']"
+json_is "  ...no flavor has two" \
+    'len([r for r in d["distributions"] if r["default"]]) == len(set(r["flavor"].lower() for r in d["distributions"] if r["default"]))' \
+    True
 
 # ---------------------------------------------------------------------------------------
 # --offline: cached copies only, never a connection

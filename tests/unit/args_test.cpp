@@ -71,7 +71,14 @@ TEST_CASE("list option conflicts print usage") {
 
 TEST_CASE("errors use wsl.exe's texts") {
     CHECK_THROWS_WITH_AS(P({"--bogus"}), "Invalid command line argument: --bogus", UsageError);
-    CHECK_THROWS_WITH_AS(P({"-d"}), "Command line argument -d requires a value.", UsageError);
+    CHECK_THROWS_WITH_AS(P({"-d"}), "Argument --distribution is missing a required parameter.",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(P({"-u"}), "Argument --user is missing a required parameter.", UsageError);
+    CHECK_THROWS_WITH_AS(P({"--cd"}), "Command line argument --cd requires a value.", UsageError);
+    CHECK_THROWS_WITH_AS(P({"-s"}), "Argument --set-default is missing a required parameter.",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(P({"-t"}), "Argument --terminate is missing a required parameter.",
+                         UsageError);
     CHECK_THROWS_WITH_AS(P({"-d", "a", "-d", "b"}), "The distribution name has already been set.",
                          UsageError);
     CHECK_THROWS_WITH_AS(P({"--import", "X", "dir"}),
@@ -79,7 +86,14 @@ TEST_CASE("errors use wsl.exe's texts") {
     CHECK_THROWS_WITH_AS(P({"--import", "X", "dir", "f", "--version"}),
                          "Command line argument --version requires a value.", UsageError);
     CHECK_THROWS_WITH_AS(P({"--import", "X", "dir", "f", "--version", "3"}),
-                         "Invalid command line argument: 3", UsageError);
+                         "A version number could not be parsed.", UsageError);
+    try {
+        P({"--set-default-version", "abc"});
+        FAIL("expected a usage error");
+    } catch (const UsageError& e) {
+        CHECK(e.code == "ERROR_VERSION_PARSE_ERROR");
+        CHECK_FALSE(e.hint);
+    }
     CHECK_THROWS_WITH_AS(P({"--export", "X", "f", "--format", "zip"}),
                          "Invalid command line argument: zip", UsageError);
     CHECK_THROWS_WITH_AS(P({"--unregister", "a", "b"}), "Invalid command line argument: b",
@@ -165,4 +179,55 @@ TEST_CASE("VERB --help and --help VERB ask about the verb") {
     CHECK(run.command == std::vector<std::string>{"ls", "--help"});
     CHECK(canonical_verb("-l") == "--list");
     CHECK(canonical_verb("-x").empty());
+}
+
+TEST_CASE("--distribution-id takes a GUID in any case, bare or in braces") {
+    const std::string g = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    CHECK(*P({"--distribution-id", g}).distro_id == g);
+    CHECK(*P({"--distribution-id", "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D"}).distro_id == g);
+    CHECK(*P({"--distribution-id", "{" + g + "}"}).distro_id == g);
+    for (const std::string& bad : std::vector<std::string>{
+             "", "{" + g, g + "}", g.substr(1), "0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4d",
+             "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4g", "{{" + g + "}}"})
+        CHECK_THROWS_WITH_AS(P({"--distribution-id", bad}),
+                             ("Invalid GUID format: '" + bad + "'").c_str(), UsageError);
+    CHECK_THROWS_WITH_AS(P({"--distribution-id"}),
+                         "Argument --distribution-id is missing a required parameter.", UsageError);
+}
+
+TEST_CASE("wsl.exe's other verbs and install flags are recognised") {
+    CHECK(P({"--setdefault", "Deb"}).verb == Verb::SetDefault);
+    CHECK(P({"--setdefault", "Deb"}).operands == std::vector<std::string>{"Deb"});
+    CHECK(P({"--update"}).verb == Verb::Update);
+    CHECK(P({"--update", "--pre-release", "--web-download", "--confirm", "--prompt-before-exit"})
+              .verb == Verb::Update);
+    CHECK_THROWS_WITH_AS(P({"--update", "--bogus"}), "Invalid command line argument: --bogus",
+                         UsageError);
+    CHECK(P({"--uninstall"}).verb == Verb::Uninstall);
+    CHECK_THROWS_WITH_AS(P({"--uninstall", "Deb"}),
+                         "--uninstall does not take any arguments. To unregister a distribution, "
+                         "use --unregister instead.",
+                         UsageError);
+    for (const char* v : {"--mount", "--unmount", "--debug-shell"}) {
+        auto inv = P({v, "/dev/sdb", "--bare"});
+        CHECK(inv.verb == Verb::NeedsWsl2);
+        CHECK(inv.verb_spelling == v);
+    }
+    auto i = P({"--install", "Debian", "--pre-release", "--prompt-before-exit", "--enable-wsl1",
+                "--web-download"});
+    CHECK(i.verb == Verb::Install);
+    CHECK(i.operands == std::vector<std::string>{"Debian"});
+    CHECK(P({"--install", "--no-distribution"}).no_distribution);
+    CHECK_THROWS_WITH_AS(P({"--install", "Debian", "--no-distribution"}),
+                         "Arguments --no-distribution and --distribution can't be specified at "
+                         "same time.",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(P({"--install", "--fixed-vhd"}),
+                         "Argument --fixed-vhd requires the --vhd-size argument.", UsageError);
+    CHECK_THROWS_WITH_AS(P({"--install", "-f", "x.wsl", "-d", "Debian"}),
+                         "Arguments --from-file and --distribution can't be specified at same "
+                         "time.",
+                         UsageError);
+    CHECK_THROWS_AS(P({"--install", "Debian", "--legacy"}), UsageError);
+    CHECK(canonical_verb("--setdefault") == "--set-default");
 }

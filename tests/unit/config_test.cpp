@@ -385,10 +385,95 @@ TEST_CASE("wslconfig: documented WSL keys are accepted silently") {
                              "dnsTunneling=true\nautoProxy=true\npageReporting=false\n"
                              "safeMode=false\nswapFile=C:\\\\temp\\\\swap.vhdx\n"
                              "kernelModules=C:\\\\mods.vhdx\n"
-                             "[experimental]\nautoMemoryReclaim=gradual\nsparseVhd=true\n"
-                             "anythingElse = 1\n",
+                             "[experimental]\nautoMemoryReclaim=gradual\nsparseVhd=true\n",
                              "w");
     CHECK(c.warnings.empty());
+}
+
+TEST_CASE("wslconfig: every key wsl.exe knows is accepted; unknown ones warn in every section") {
+    // wsl.exe's keys (src/windows/common/WslCoreConfig.h, the .wslconfig documentation), in
+    // the case its documentation spells them.
+    const char* wsl2[] = {"kernel",
+                          "kernelCommandLine",
+                          "kernelModules",
+                          "memory",
+                          "processors",
+                          "debugConsole",
+                          "earlyBootLogging",
+                          "swap",
+                          "swapFile",
+                          "localhostForwarding",
+                          "nestedVirtualization",
+                          "virtio9p",
+                          "virtiofs",
+                          "kernelDebugPort",
+                          "gpuSupport",
+                          "guiApplications",
+                          "systemDistro",
+                          "telemetry",
+                          "vmIdleTimeout",
+                          "debugConsoleLogFile",
+                          "kernelBootTimeout",
+                          "distributionStartTimeout",
+                          "virtio",
+                          "hostFileSystemAccess",
+                          "mountDeviceTimeout",
+                          "hardwarePerformanceCounters",
+                          "networkingMode",
+                          "vmSwitch",
+                          "macAddress",
+                          "dhcp",
+                          "dhcpTimeout",
+                          "ipv6",
+                          "dnsProxy",
+                          "safeMode",
+                          "defaultVhdSize",
+                          "crashDumpFolder",
+                          "maxCrashDumpCount",
+                          "dnsTunneling",
+                          "firewall",
+                          "autoProxy",
+                          "loadKernelModules",
+                          "loadDefaultKernelModules",
+                          "isolateDistroCgroup",
+                          "pageReporting"};
+    const char* experimental[] = {"networkingMode",
+                                  "autoMemoryReclaim",
+                                  "sparseVhd",
+                                  "dnsTunneling",
+                                  "bestEffortDnsParsing",
+                                  "dnsTunnelingIpAddress",
+                                  "firewall",
+                                  "autoProxy",
+                                  "initialAutoProxyTimeout",
+                                  "ignoredPorts",
+                                  "hostAddressLoopback",
+                                  "setVersionDebug",
+                                  "swiotlb",
+                                  "virtioFsAggregateShares",
+                                  "useWindowsDnsCache"};
+    // Values valid for the keys that are checked here (sizes, numbers, booleans).
+    auto value = [](std::string_view k) -> std::string {
+        if (k == "memory" || k == "swap" || k == "defaultVhdSize")
+            return "4GB";
+        if (k == "processors" || k == "vmIdleTimeout")
+            return "2";
+        if (k == "debugConsole")
+            return "false";
+        return "x";
+    };
+    std::string text = "[general]\ninstanceIdleTimeout=1\ndistributionInstallPath=/d\n"
+                       "distributionListUrl=file:///l\ndistributionListUrlAppend=file:///a\n"
+                       "[wsl2]\n";
+    for (const char* k : wsl2)
+        text += std::string(k) + "=" + value(k) + "\n";
+    text += "[experimental]\n";
+    for (const char* k : experimental)
+        text += std::string(k) + "=x\n";
+    CHECK(parse_wslconfig(text, "w").warnings.empty());
+    CHECK(parse_wslconfig("[experimental]\nanythingElse = 1\n[wsl2]\nbogus=1\n", "w").warnings ==
+          Strings{"Unknown key 'experimental.anythingElse' in w:2",
+                  "Unknown key 'wsl2.bogus' in w:4"});
 }
 
 TEST_CASE("wslconfig: invalid values and unknown keys") {

@@ -62,3 +62,29 @@ TEST_CASE("registry round-trips through its file atomically") {
     CHECK_THROWS_AS(load(file), wsl::WslError);
     fs::remove_all(dir);
 }
+
+TEST_CASE("removing the default makes the first installed distro left the stored default") {
+    using wsl::registry::State;
+    wsl::registry::UserRegistry reg;
+    auto add = [&](const char* name, State s) {
+        wsl::registry::Distro d;
+        d.guid = wsl::registry::new_guid();
+        d.name = name;
+        d.state = s;
+        reg.distros.push_back(d);
+        return d.guid;
+    };
+    std::string a = add("A", State::Installing), b = add("B", State::Installed),
+                c = add("C", State::Installed), e = add("E", State::Uninstalling);
+    reg.default_guid = c;
+    reg.remove(b); // not the default: the default stays
+    CHECK(reg.default_guid == c);
+    b = add("B2", State::Installed);
+    reg.remove(c); // as wsl.exe: the first one listed that is installed, not A or E
+    CHECK(reg.default_guid == b);
+    reg.remove(b);
+    CHECK(reg.default_guid.empty()); // only A (installing) and E (uninstalling) are left
+    reg.remove(a);
+    reg.remove(e);
+    CHECK(reg.default_guid.empty());
+}
