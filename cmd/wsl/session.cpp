@@ -37,11 +37,17 @@ void restore_terminal() {
     g_raw = false;
 }
 
-void enter_raw() {
+// Keys go to the pty unprocessed: its own line discipline edits, echoes and signals. The
+// terminal's output processing goes too only when all that reaches the terminal is the pty's
+// (already processed) output; when stdout or stderr is a pipe or a file, something else may
+// print on this terminal (`wsl ... | cat`) and needs its newlines to return the carriage.
+void enter_raw(bool keep_output) {
     if (::tcgetattr(STDIN_FILENO, &g_saved) != 0)
         return;
     termios raw = g_saved;
     ::cfmakeraw(&raw);
+    if (keep_output)
+        raw.c_oflag = g_saved.c_oflag;
     if (::tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
         g_raw = true;
 }
@@ -69,7 +75,16 @@ class Session {
 public:
     Session(UniqueFd sock, std::array<bool, 3> tty, int signals)
         : sock_(std::move(sock)), tty_(tty), signals_(signals) {
-        out_ = tty_[1] ? STDOUT_FILENO : tty_[2] ? STDERR_FILENO : -1;
+        // The pty's output (the echo of what is typed, at least) goes to the terminal: the
+        // one on stdout or stderr, else the one on stdin, opened again for writing.
+        if (tty_[1])
+            out_ = STDOUT_FILENO;
+        else if (tty_[2])
+            out_ = STDERR_FILENO;
+        else if (tty_[0]) {
+            own_out_.reset(::open("/proc/self/fd/0", O_WRONLY | O_NOCTTY | O_CLOEXEC));
+            out_ = own_out_.get();
+        }
     }
 
     int run() {
@@ -123,7 +138,7 @@ private:
             master_ = std::move(m.fds[0]);
             ::fcntl(master_.get(), F_SETFL, O_NONBLOCK);
             if (tty_[0])
-                enter_raw();
+                enter_raw(!tty_[1] || !tty_[2]);
             resize();
             return std::nullopt;
         }
@@ -178,10 +193,10 @@ private:
         return std::nullopt;
     }
 
-    UniqueFd sock_, master_;
+    UniqueFd sock_, master_, own_out_;
     std::array<bool, 3> tty_;
     int signals_; // read end of the pipe the signal handler writes to
-    int out_;
+    int out_ = -1;
     bool stdin_done_ = false;
     bool master_done_ = false;
 };
