@@ -257,6 +257,12 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         envp.push_back(e.data());
     envp.push_back(nullptr);
 
+    // The master goes to the client only once the child has the pty as its controlling
+    // terminal: a Ctrl-C typed before that would find no process group to signal.
+    int ctty[2] = {-1, -1};
+    if (want_pty && ::pipe2(ctty, O_CLOEXEC) != 0)
+        fail_errno("WSL_E_INIT_FAILED", "pipe");
+    UniqueFd ctty_read(ctty[0]), ctty_write(ctty[1]);
     pid_t pid = ::fork();
     if (pid < 0)
         fail_errno("WSL_E_INIT_FAILED", "fork");
@@ -265,6 +271,7 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         ::setsid();
         if (want_pty)
             ::ioctl(slave.get(), TIOCSCTTY, 0);
+        ctty_write.reset();
         for (int i = 0; i < 3; ++i)
             if (::dup2(tty[i] ? slave.get() : fds[1 + i].get(), i) < 0)
                 _exit(126);
@@ -287,6 +294,10 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         die("cannot run", exe);
     }
     if (want_pty) {
+        ctty_write.reset();
+        char c;
+        while (::read(ctty_read.get(), &c, 1) < 0 && errno == EINTR) {
+        }
         int m = master.get();
         protocol::send(fds[0].get(), {{"pty", true}}, {&m, 1});
     }

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -248,24 +249,47 @@ int run_session(const Invocation& inv) {
     // An interactive shell may first run the distro's first-run setup, on this terminal.
     // The request's connection closes once the session has started: the session has its own.
     UniqueFd sock;
+    // A signal that ends the launch before a session exists. The service may have started
+    // the process already, so this client cannot simply go: it says it is going (the service
+    // then starts nothing more) and waits for the answer, which is either no session (then
+    // it dies of the signal) or a session (which gets the signal first thing).
+    std::vector<int> pending;
     {
         Request r(req, fds);
+        auto next = [&] {
+            try {
+                return r.next();
+            } catch (const WslError&) {
+                if (!pending.empty())
+                    die_of_signal(pending.front());
+                throw;
+            }
+        };
         while (!sock) {
-            // Until a session starts (the service may be waiting for another client's setup),
-            // an interrupt ends this client; the service sees it go.
             pollfd p[2] = {{r.sock(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
             if (::poll(p, 2, -1) < 0)
                 continue;
             if (p[1].revents) {
                 for (int sig : signals.take())
-                    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
-                        die_of_signal(sig);
+                    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
+                        if (pending.empty())
+                            ::shutdown(r.sock(), SHUT_WR);
+                        pending.push_back(sig);
+                    }
                 continue;
             }
-            protocol::Message m = r.next();
+            protocol::Message m = next();
             std::string type = m.body.value("type", "");
-            if (type == "result")
+            // The first-run setup is part of the launch: a signal before it cancels it (it
+            // runs again at the next launch).
+            bool setup = type == "setup" || type == "setupRetry" || m.body.value("setup", false);
+            if (setup && !pending.empty())
+                die_of_signal(pending.front());
+            if (type == "result") {
+                if (!pending.empty())
+                    die_of_signal(pending.front());
                 fail("E_UNEXPECTED", "The wsl service started no session.");
+            }
             if (type == "session" && !m.fds.empty()) {
                 if (m.body.value("setup", false)) {
                     int code = Session(std::move(m.fds[0]), tty, signals.fd()).run();
@@ -288,6 +312,14 @@ int run_session(const Invocation& inv) {
                 r.send({{"setupUser", account->first}, {"password", account->second}});
             }
         }
+    }
+    for (int sig : pending) {
+        try {
+            protocol::send(sock.get(), {{"signal", sig}});
+        } catch (const WslError&) {
+        }
+        if (sig == SIGTERM || sig == SIGHUP)
+            return 128 + sig; // as Session does for these: the hang-up ends the rest
     }
     return Session(std::move(sock), tty, signals.fd()).run();
 }

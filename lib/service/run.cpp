@@ -276,7 +276,9 @@ json Service::run(User& u, const json& req, std::vector<UniqueFd>& fds, Channel&
     d = u.reg.find_guid(guid);
     if (!d)
         fail("WSL_E_DISTRO_NOT_FOUND");
+    test_phase("run.resolved");
     UniqueFd session = open_session(u, *d, req, stdio, ch);
+    test_phase("run.started");
     int m = session.get();
     protocol::send(ch.sock(), {{"type", "session"}}, {&m, 1});
     return json::object();
@@ -295,6 +297,10 @@ UniqueFd Service::open_session(User& u, const registry::Distro& d, const json& r
     for (int attempt = 0;; ++attempt) {
         auto inst = ensure_running(u, d, config, ch);
         json session = session_request(req, d, inst->sent + 1);
+        // A client that went while its distro started (Ctrl-C, ...) wants nothing started;
+        // after this point it gets the session and forwards its signal to it.
+        if (ch.hung_up())
+            cancelled();
         try {
             inst->send_session(session, out);
         } catch (const WslError&) {
