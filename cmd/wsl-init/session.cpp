@@ -213,6 +213,7 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
     std::vector<std::string> args = command_line(req, shell, exe);
     bool must_cd = false;
     std::string cwd = working_dir(inst, req, user.home, must_cd);
+    std::string host_cwd = req.value("host_cwd", std::string());
 
     std::vector<std::string> env = {
         "HOME=" + user.home,
@@ -282,8 +283,11 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
             ::setresuid(user.uid, user.uid, user.uid) != 0)
             die("cannot switch to user", user.name);
         if (::chdir(cwd.c_str()) != 0) {
+            // As wsl.exe: not fatal, said in its words, and the session starts at home.
             if (must_cd)
-                die("cannot change directory to", cwd);
+                dprintf(2, "wsl: chdir(%s) failed %d\n", cwd.c_str(), errno);
+            else if (cwd != user.home)
+                dprintf(2, "wsl: Failed to translate '%s'\n", host_cwd.c_str());
             if (::chdir(user.home.c_str()) != 0 && ::chdir("/") != 0)
                 _exit(126);
         }

@@ -78,10 +78,26 @@ assert_eq "--cd ~ is home" "/root" "$OUT"
 run wsl '~' -d Box -e pwd </dev/null
 assert_eq "a leading ~ is home" "/root" "$OUT"
 run wsl -d Box --cd /nonexistent -e pwd </dev/null
-assert_ne "--cd to a missing directory fails" 0 "$RC"
-assert_contains "  ...naming it" "$ERR" "/nonexistent"
+assert_eq "--cd to a missing directory: not fatal, as wsl.exe (exit 0)" 0 "$RC"
+assert_eq "  ...the session starts at home" "/root" "$OUT"
+assert_eq "  ...with wsl.exe's words on stderr" "wsl: chdir(/nonexistent) failed 2" "$ERR"
+run wsl -d Box -u user --cd /root -e pwd </dev/null
+assert_eq "--cd to a directory the user cannot enter: home" "/home/user" "$OUT"
+assert_eq "  ...and says so" "wsl: chdir(/root) failed 13" "$ERR"
 run bash -c "cd /root && '$WSL_BIN' -d Box -e pwd" </dev/null
 assert_eq "a host cwd the distro cannot enter falls back to home" "/root" "$OUT"
+assert_eq "  ...and warns, as wsl.exe does for a cwd it cannot translate" \
+    "wsl: Failed to translate '/root'" "$ERR"
+run bash -c "cd '$D' && '$WSL_BIN' -d Box -e pwd" </dev/null
+assert_eq "a visible host cwd: no warning" "" "$ERR"
+# `wsl ~` typed in bash arrives as `wsl $HOME`: that is ~, not a command named /home/...
+H=$(fresh_dir home)
+run env HOME="$H" bash -c "'$WSL_BIN' ~ -d Box -e pwd" </dev/null
+assert_eq "wsl ~ -d Box in bash (\$HOME in first position) is home inside" "/root" "$OUT"
+run env HOME="$H" bash -c "cd / && '$WSL_BIN' ~ -d Box -e pwd" </dev/null
+assert_eq "  ...whatever the host cwd" "/root" "$OUT"
+run env HOME="$H" "$WSL_BIN" -d Box -e echo "$H" </dev/null
+assert_eq "  ...but \$HOME anywhere else is just a word" "$H" "$OUT"
 
 # ---------------------------------------------------------------------------------------
 # stdio is the client's own fds
