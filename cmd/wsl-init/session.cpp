@@ -16,10 +16,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <sstream>
 
 #include "base/error.h"
 #include "config/passwd.h"
+#include "config/wslenv.h"
 #include "etc_files.h"
 #include "protocol/frame.h"
 
@@ -228,6 +230,8 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
     };
     if (auto term = req.value("term", std::string()); !term.empty())
         env.push_back("TERM=" + term);
+    config::add_wslenv(env, req.value("wslenv", std::map<std::string, std::string>{}),
+                       inst.conf.automount_enabled ? inst.conf.automount_root + "host" : "");
 
     auto tty = req.value("tty", std::vector<bool>{});
     tty.resize(3, false);

@@ -14,8 +14,10 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/utf8.h"
 #include "base/write_all.h"
 #include "client.h"
+#include "config/wslenv.h"
 #include "protocol/frame.h"
 #include "render.h"
 #include "setup_prompt.h"
@@ -202,6 +204,47 @@ private:
     bool master_done_ = false;
 };
 
+// WSLENV and the variables it names, which travel with the request (init translates paths,
+// since it knows where the distro sees the host). Within the budget the frame allows.
+std::optional<json> wslenv_vars() {
+    const char* list = std::getenv("WSLENV");
+    if (!list)
+        return std::nullopt;
+    auto too_big = [](size_t bytes) {
+        if (bytes <= config::kMaxWslenvBytes)
+            return false;
+        print_warning(fmt::format("WSLENV: the variables it names are over {} KiB together; "
+                                  "the rest are not passed.",
+                                  config::kMaxWslenvBytes / 1024));
+        return true;
+    };
+    if (!valid_utf8(list) || json(list).dump().size() > config::kMaxWslenvBytes) {
+        print_warning("WSLENV is not passed: it is not UTF-8 text or is too long.");
+        return std::nullopt;
+    }
+    json vars = {{"WSLENV", list}};
+    size_t bytes = vars.dump().size();
+    std::vector<std::string> skipped;
+    for (const auto& e : config::parse_wslenv(list, &skipped)) {
+        const char* v = std::getenv(e.name.c_str());
+        if (!v)
+            continue;
+        if (!valid_utf8(v)) {
+            print_warning(fmt::format("WSLENV: {} is not passed: its value is not UTF-8.", e.name));
+            continue;
+        }
+        bytes += e.name.size() + json(v).dump().size() + 2;
+        if (too_big(bytes))
+            break;
+        vars[e.name] = v;
+    }
+    for (const auto& s : skipped)
+        print_warning(fmt::format("WSLENV: '{}' is not passed: not a variable name, or an "
+                                  "unknown flag.",
+                                  s));
+    return vars;
+}
+
 } // namespace
 
 int run_session(const Invocation& inv) {
@@ -224,6 +267,8 @@ int run_session(const Invocation& inv) {
         req["term"] = term;
     if (const char* lang = std::getenv("LANG"))
         req["lang"] = lang;
+    if (auto vars = wslenv_vars())
+        req["wslenv"] = std::move(*vars);
     std::array<bool, 3> tty{};
     for (int i = 0; i < 3; ++i)
         tty[i] = ::isatty(i);

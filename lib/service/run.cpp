@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/test_hook.h"
+#include "config/wslenv.h"
 #include "service/service.h"
 
 namespace wsl::service {
@@ -70,6 +71,9 @@ json session_request(const json& req, const registry::Distro& d, uint64_t seq) {
     copy("tty", [&](const json& v) {
         return v.is_array() && v.size() == 3 &&
                all_of(v, [](const json& e) { return e.is_boolean(); });
+    });
+    copy("wslenv", [&](const json& v) {
+        return v.is_object() && v.size() <= config::kMaxWslenvNames + 1 && all_of(v, is_string);
     });
     for (const char* key : {"rows", "cols"})
         copy(key,
