@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/test_hook.h"
 #include "config/passwd.h"
 #include "config/wslenv.h"
 #include "etc_files.h"
@@ -273,6 +274,7 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         fail_errno("WSL_E_INIT_FAILED", "fork");
     if (pid == 0) {
         reset_signals();
+        test_phase("init.session-forked");
         ::setsid();
         if (want_pty)
             ::ioctl(slave.get(), TIOCSCTTY, 0);

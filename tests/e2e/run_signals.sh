@@ -4,7 +4,8 @@
 # before it opens the session ("run.resolved") and right after, before the client has it
 # ("run.started"); the client gets SIGINT, SIGTERM or SIGQUIT there, and the service goes on.
 # The session ignores SIGHUP, so a launch that only hangs up on it would run to the end.
-# Without a terminal and with one (tmux: Ctrl-C typed while the terminal is still cooked).
+# Without a terminal and with one (tmux: Ctrl-C typed while the terminal is still cooked), and
+# while init holds the session's process before it has the pty as its terminal.
 source "$(dirname "$0")/lib.sh"
 
 grep -aq WSL_TEST_PAUSE_RELEASE "$WSLSERVICE_BIN" ||
@@ -94,6 +95,29 @@ for phase in run.resolved run.started; do
     sleep 3
     check "  ...and the command did not run to its end" not ran "tty-$phase"
 done
+
+# Ctrl-C while init holds the new session's process before it has made the pty its
+# controlling terminal (phase init.session-forked, in the distro's init; its mark and release
+# files are paths inside the distro). The pty must not reach the client before that: a
+# Ctrl-C typed into it then would find no process group and be lost.
+kill_service
+rm -f "$ROOTFS/tmp/init-paused" "$ROOTFS/tmp/init-release"
+WSL_TEST_PAUSE_AT=init.session-forked WSL_TEST_PAUSE_MARK=/tmp/init-paused \
+    WSL_TEST_PAUSE_RELEASE=/tmp/init-release start_service "$STATE" "$SOCK"
+clear_screen
+type_line "\"\$WSL_BIN\" -d Box -- \"$(session tty-init)\"; echo OUT\$((0))=\$?"
+if wait_until 30 test -s "$ROOTFS/tmp/init-paused"; then
+    sleep 0.5
+    keys C-c
+    sleep 0.5
+    touch "$ROOTFS/tmp/init-release"
+    outcome "Ctrl-C before the session's process has its terminal: wsl exits 130" 130 15
+    sleep 3
+    check "  ...and the command did not run to its end" not ran tty-init
+else
+    not_ok "the session's process reached init.session-forked"
+    touch "$ROOTFS/tmp/init-release"
+fi
 
 tmux_cleanup
 check "service still running" service_alive
