@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -294,19 +295,21 @@ int run_session(const Invocation& inv) {
     // An interactive shell may first run the distro's first-run setup, on this terminal.
     // The request's connection closes once the session has started: the session has its own.
     UniqueFd sock;
-    // A signal that ends the launch before a session exists. The service may have started
-    // the process already, so this client cannot simply go: it says it is going (the service
-    // then starts nothing more) and waits for the answer, which is either no session (then
-    // it dies of the signal) or a session (which gets the signal first thing).
+    // Signals before a session exists are kept for it (USR1, USR2 and these). One that ends
+    // the launch (INT, TERM, HUP, QUIT) cannot simply end this client, since the service may
+    // have started the process already: the client says it is going (the service then starts
+    // nothing more) and waits for the answer, which is either no session (then it dies of
+    // the signal) or a session (which gets the signals first thing).
     std::vector<int> pending;
+    std::optional<int> ending;
     {
         Request r(req, fds);
         auto next = [&] {
             try {
                 return r.next();
             } catch (const WslError&) {
-                if (!pending.empty())
-                    die_of_signal(pending.front());
+                if (ending)
+                    die_of_signal(*ending);
                 throw;
             }
         };
@@ -315,12 +318,15 @@ int run_session(const Invocation& inv) {
             if (::poll(p, 2, -1) < 0)
                 continue;
             if (p[1].revents) {
-                for (int sig : signals.take())
-                    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
-                        if (pending.empty())
-                            ::shutdown(r.sock(), SHUT_WR);
-                        pending.push_back(sig);
+                for (int sig : signals.take()) {
+                    if (sig == SIGWINCH || pending.size() >= 64)
+                        continue; // the size goes with the pty; a flood is not a request
+                    pending.push_back(sig);
+                    if (!ending && sig != SIGUSR1 && sig != SIGUSR2) {
+                        ending = sig;
+                        ::shutdown(r.sock(), SHUT_WR);
                     }
+                }
                 continue;
             }
             protocol::Message m = next();
@@ -328,13 +334,10 @@ int run_session(const Invocation& inv) {
             // The first-run setup is part of the launch: a signal before it cancels it (it
             // runs again at the next launch).
             bool setup = type == "setup" || type == "setupRetry" || m.body.value("setup", false);
-            if (setup && !pending.empty())
-                die_of_signal(pending.front());
-            if (type == "result") {
-                if (!pending.empty())
-                    die_of_signal(pending.front());
+            if (ending && (setup || type == "result"))
+                die_of_signal(*ending);
+            if (type == "result")
                 fail("E_UNEXPECTED", "The wsl service started no session.");
-            }
             if (type == "session" && !m.fds.empty()) {
                 if (m.body.value("setup", false)) {
                     int code = Session(std::move(m.fds[0]), tty, signals.fd()).run();

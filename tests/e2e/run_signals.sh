@@ -2,7 +2,8 @@
 # A signal that reaches the client at any moment of a launch either cancels the launch or
 # reaches the process: the test build's pause hooks (WSL_TEST_HOOKS) hold the service right
 # before it opens the session ("run.resolved") and right after, before the client has it
-# ("run.started"); the client gets SIGINT, SIGTERM or SIGQUIT there, and the service goes on.
+# ("run.started"); the client gets SIGINT, SIGTERM, SIGQUIT or SIGUSR1 there, and the service
+# goes on.
 # The session ignores SIGHUP, so a launch that only hangs up on it would run to the end.
 # Without a terminal and with one (tmux: Ctrl-C typed while the terminal is still cooked), and
 # while init holds the session's process before it has the pty as its terminal.
@@ -65,6 +66,9 @@ signal_at run.resolved TERM 143 "SIGTERM before the session is opened"
 signal_at run.started TERM 143 "SIGTERM after the session is opened"
 signal_at run.resolved QUIT 131 "SIGQUIT before the session is opened"
 signal_at run.started QUIT 131 "SIGQUIT after the session is opened"
+# USR1 does not cancel a launch: it waits for the session and reaches it (and kills sh).
+signal_at run.resolved USR1 138 "SIGUSR1 before the session is opened is passed on"
+signal_at run.started USR1 138 "SIGUSR1 after the session is opened is passed on"
 
 touch "$T/release"
 run wsl -d Box -e echo alive </dev/null
