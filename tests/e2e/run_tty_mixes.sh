@@ -49,7 +49,7 @@ settings_restored() {
 
 # The session's script: TAGo1..3 on stdout and TAGe1..3 on stderr, a little apart, so that
 # each line reaches the terminal on its own while the client is in the middle of its work.
-script() { echo "for i in 1 2 3; do echo ${1}o\$i; echo ${1}e\$i >&2; sleep 0.2; done"; }
+session_script() { echo "for i in 1 2 3; do echo ${1}o\$i; echo ${1}e\$i >&2; sleep 0.2; done"; }
 
 # mix TAG DESC REDIRECTIONS [PREFIX]: runs `PREFIX wsl -d Box -- SCRIPT REDIRECTIONS` in the
 # pane, then checks every line it printed on the terminal starts at column 0, the status, and
@@ -57,7 +57,7 @@ script() { echo "for i in 1 2 3; do echo ${1}o\$i; echo ${1}e\$i >&2; sleep 0.2;
 mix() {
     local tag=$1 desc=$2 redir=$3 prefix=${4:-} want=$5
     clear_screen
-    type_line "$prefix\"\$WSL_BIN\" -d Box -- '$(script "$tag")' $redir; echo OUT\$((0))=\$?"
+    type_line "$prefix\"\$WSL_BIN\" -d Box -- '$(session_script "$tag")' $redir; echo OUT\$((0))=\$?"
     outcome "$desc: exit 0" 0 15
     local line shot missing=()
     shot=$(screen)
