@@ -16,10 +16,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <sstream>
 
 #include "base/error.h"
+#include "base/test_hook.h"
 #include "config/passwd.h"
+#include "config/wslenv.h"
 #include "etc_files.h"
 #include "login_session.h"
 #include "protocol/frame.h"
@@ -215,6 +218,7 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
     std::vector<std::string> args = command_line(req, shell, exe);
     bool must_cd = false;
     std::string cwd = working_dir(inst, req, user.home, must_cd);
+    std::string host_cwd = req.value("host_cwd", std::string());
 
     std::vector<std::string> env = {
         "HOME=" + user.home,
@@ -231,6 +235,8 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         env.push_back("TERM=" + term);
     for (auto& v : join_login_session(inst, user, fds[3].get()))
         env.push_back(std::move(v));
+    config::add_wslenv(env, req.value("wslenv", std::map<std::string, std::string>{}),
+                       inst.conf.automount_enabled ? inst.conf.automount_root + "host" : "");
 
     auto tty = req.value("tty", std::vector<bool>{});
     tty.resize(3, false);
@@ -261,14 +267,22 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         envp.push_back(e.data());
     envp.push_back(nullptr);
 
+    // The master goes to the client only once the child has the pty as its controlling
+    // terminal: a Ctrl-C typed before that would find no process group to signal.
+    int ctty[2] = {-1, -1};
+    if (want_pty && ::pipe2(ctty, O_CLOEXEC) != 0)
+        fail_errno("WSL_E_INIT_FAILED", "pipe");
+    UniqueFd ctty_read(ctty[0]), ctty_write(ctty[1]);
     pid_t pid = ::fork();
     if (pid < 0)
         fail_errno("WSL_E_INIT_FAILED", "fork");
     if (pid == 0) {
         reset_signals();
+        test_phase("init.session-forked");
         ::setsid();
         if (want_pty)
             ::ioctl(slave.get(), TIOCSCTTY, 0);
+        ctty_write.reset();
         for (int i = 0; i < 3; ++i)
             if (::dup2(tty[i] ? slave.get() : fds[1 + i].get(), i) < 0)
                 _exit(126);
@@ -279,8 +293,11 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
             ::setresuid(user.uid, user.uid, user.uid) != 0)
             die("cannot switch to user", user.name);
         if (::chdir(cwd.c_str()) != 0) {
+            // As wsl.exe: not fatal, said in its words, and the session starts at home.
             if (must_cd)
-                die("cannot change directory to", cwd);
+                dprintf(2, "wsl: chdir(%s) failed %d\n", cwd.c_str(), errno);
+            else if (cwd != user.home)
+                dprintf(2, "wsl: Failed to translate '%s'\n", host_cwd.c_str());
             if (::chdir(user.home.c_str()) != 0 && ::chdir("/") != 0)
                 _exit(126);
         }
@@ -293,6 +310,10 @@ pid_t start_session(const Instance& inst, const nlohmann::json& req, std::vector
         die("cannot run", exe);
     }
     if (want_pty) {
+        ctty_write.reset();
+        char c;
+        while (::read(ctty_read.get(), &c, 1) < 0 && errno == EINTR) {
+        }
         int m = master.get();
         protocol::send(fds[0].get(), {{"pty", true}}, {&m, 1});
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -314,6 +315,16 @@ bool json_output(const Invocation& inv) {
     return inv.format && *inv.format == "json";
 }
 
+// `wsl ~` typed in a shell arrives as `wsl $HOME`: in wsl.exe's place for `~`, that is
+// what the person meant (the host's home is no command).
+static bool is_home(const std::string& a) {
+    const char* home = std::getenv("HOME");
+    std::string h = home ? home : "";
+    while (h.size() > 1 && h.back() == '/')
+        h.pop_back();
+    return h.size() > 1 && (a == h || a == h + "/");
+}
+
 Invocation parse(const std::vector<std::string>& args) {
     Invocation inv;
     for (size_t i = 0; i < args.size(); ++i) {
@@ -344,7 +355,7 @@ Invocation parse(const std::vector<std::string>& args) {
             if (v != "standard" && v != "login" && v != "none")
                 invalid(v);
             inv.shell_type = v;
-        } else if (a == "~" && i == 0) {
+        } else if (i == 0 && (a == "~" || is_home(a))) {
             inv.home = true;
         } else if (a == "--") {
             inv.command.assign(args.begin() + static_cast<long>(i) + 1, args.end());

@@ -1,6 +1,8 @@
 #include "commands.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -25,6 +27,7 @@
 #include "registry/registry.h"
 #include "render.h"
 #include "session.h"
+#include "signal_pipe.h"
 #include "user_config.h"
 
 namespace wsl::cli {
@@ -109,6 +112,17 @@ int import_distro(const Invocation& inv) {
     return 0;
 }
 
+// The output is a pipe or socket whose reader has gone (`wsl --export X - | head -c 10`): that
+// ends a writer quietly, by SIGPIPE, as it ends tar, unless SIGPIPE is ignored (then the
+// error is reported, as tar does).
+static bool reader_gone(int fd) {
+    struct sigaction sa {};
+    if (::sigaction(SIGPIPE, nullptr, &sa) != 0 || sa.sa_handler == SIG_IGN)
+        return false;
+    pollfd p{fd, POLLOUT, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
 int export_distro(const Invocation& inv) {
     const std::string& name = inv.operands[0];
     const std::string& file = inv.operands[1];
@@ -132,6 +146,8 @@ int export_distro(const Invocation& inv) {
         struct stat st;
         if (out && ::fstat(out.get(), &st) == 0 && S_ISREG(st.st_mode))
             ::unlink(file.c_str());
+        if (reader_gone(out_fd))
+            die_of_signal(SIGPIPE);
         throw;
     }
     if (file != "-")

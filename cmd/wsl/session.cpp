@@ -4,17 +4,21 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/utf8.h"
 #include "base/write_all.h"
 #include "client.h"
+#include "config/wslenv.h"
 #include "protocol/frame.h"
 #include "render.h"
 #include "setup_prompt.h"
@@ -37,11 +41,17 @@ void restore_terminal() {
     g_raw = false;
 }
 
-void enter_raw() {
+// Keys go to the pty unprocessed: its own line discipline edits, echoes and signals. The
+// terminal's output processing goes too only when all that reaches the terminal is the pty's
+// (already processed) output; when stdout or stderr is a pipe or a file, something else may
+// print on this terminal (`wsl ... | cat`) and needs its newlines to return the carriage.
+void enter_raw(bool keep_output) {
     if (::tcgetattr(STDIN_FILENO, &g_saved) != 0)
         return;
     termios raw = g_saved;
     ::cfmakeraw(&raw);
+    if (keep_output)
+        raw.c_oflag = g_saved.c_oflag;
     if (::tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
         g_raw = true;
 }
@@ -69,7 +79,16 @@ class Session {
 public:
     Session(UniqueFd sock, std::array<bool, 3> tty, int signals)
         : sock_(std::move(sock)), tty_(tty), signals_(signals) {
-        out_ = tty_[1] ? STDOUT_FILENO : tty_[2] ? STDERR_FILENO : -1;
+        // The pty's output (the echo of what is typed, at least) goes to the terminal: the
+        // one on stdout or stderr, else the one on stdin, opened again for writing.
+        if (tty_[1])
+            out_ = STDOUT_FILENO;
+        else if (tty_[2])
+            out_ = STDERR_FILENO;
+        else if (tty_[0]) {
+            own_out_.reset(::open("/proc/self/fd/0", O_WRONLY | O_NOCTTY | O_CLOEXEC));
+            out_ = own_out_.get();
+        }
     }
 
     int run() {
@@ -123,7 +142,7 @@ private:
             master_ = std::move(m.fds[0]);
             ::fcntl(master_.get(), F_SETFL, O_NONBLOCK);
             if (tty_[0])
-                enter_raw();
+                enter_raw(!tty_[1] || !tty_[2]);
             resize();
             return std::nullopt;
         }
@@ -178,13 +197,54 @@ private:
         return std::nullopt;
     }
 
-    UniqueFd sock_, master_;
+    UniqueFd sock_, master_, own_out_;
     std::array<bool, 3> tty_;
     int signals_; // read end of the pipe the signal handler writes to
-    int out_;
+    int out_ = -1;
     bool stdin_done_ = false;
     bool master_done_ = false;
 };
+
+// WSLENV and the variables it names, which travel with the request (init translates paths,
+// since it knows where the distro sees the host). Within the budget the frame allows.
+std::optional<json> wslenv_vars() {
+    const char* list = std::getenv("WSLENV");
+    if (!list)
+        return std::nullopt;
+    auto too_big = [](size_t bytes) {
+        if (bytes <= config::kMaxWslenvBytes)
+            return false;
+        print_warning(fmt::format("WSLENV: the variables it names are over {} KiB together; "
+                                  "the rest are not passed.",
+                                  config::kMaxWslenvBytes / 1024));
+        return true;
+    };
+    if (!valid_utf8(list) || json(list).dump().size() > config::kMaxWslenvBytes) {
+        print_warning("WSLENV is not passed: it is not UTF-8 text or is too long.");
+        return std::nullopt;
+    }
+    json vars = {{"WSLENV", list}};
+    size_t bytes = vars.dump().size();
+    std::vector<std::string> skipped;
+    for (const auto& e : config::parse_wslenv(list, &skipped)) {
+        const char* v = std::getenv(e.name.c_str());
+        if (!v)
+            continue;
+        if (!valid_utf8(v)) {
+            print_warning(fmt::format("WSLENV: {} is not passed: its value is not UTF-8.", e.name));
+            continue;
+        }
+        bytes += e.name.size() + json(v).dump().size() + 2;
+        if (too_big(bytes))
+            break;
+        vars[e.name] = v;
+    }
+    for (const auto& s : skipped)
+        print_warning(fmt::format("WSLENV: '{}' is not passed: not a variable name, or an "
+                                  "unknown flag.",
+                                  s));
+    return vars;
+}
 
 } // namespace
 
@@ -208,6 +268,8 @@ int run_session(const Invocation& inv) {
         req["term"] = term;
     if (const char* lang = std::getenv("LANG"))
         req["lang"] = lang;
+    if (auto vars = wslenv_vars())
+        req["wslenv"] = std::move(*vars);
     std::array<bool, 3> tty{};
     for (int i = 0; i < 3; ++i)
         tty[i] = ::isatty(i);
@@ -233,22 +295,47 @@ int run_session(const Invocation& inv) {
     // An interactive shell may first run the distro's first-run setup, on this terminal.
     // The request's connection closes once the session has started: the session has its own.
     UniqueFd sock;
+    // Signals before a session exists are kept for it (USR1, USR2 and these). One that ends
+    // the launch (INT, TERM, HUP, QUIT) cannot simply end this client, since the service may
+    // have started the process already: the client says it is going (the service then starts
+    // nothing more) and waits for the answer, which is either no session (then it dies of
+    // the signal) or a session (which gets the signals first thing).
+    std::vector<int> pending;
+    std::optional<int> ending;
     {
         Request r(req, fds);
+        auto next = [&] {
+            try {
+                return r.next();
+            } catch (const WslError&) {
+                if (ending)
+                    die_of_signal(*ending);
+                throw;
+            }
+        };
         while (!sock) {
-            // Until a session starts (the service may be waiting for another client's setup),
-            // an interrupt ends this client; the service sees it go.
             pollfd p[2] = {{r.sock(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
             if (::poll(p, 2, -1) < 0)
                 continue;
             if (p[1].revents) {
-                for (int sig : signals.take())
-                    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
-                        die_of_signal(sig);
+                for (int sig : signals.take()) {
+                    if (sig == SIGWINCH || pending.size() >= 64)
+                        continue; // the size goes with the pty; a flood is not a request
+                    pending.push_back(sig);
+                    if (!ending && sig != SIGUSR1 && sig != SIGUSR2) {
+                        ending = sig;
+                        ::shutdown(r.sock(), SHUT_WR);
+                    }
+                }
                 continue;
             }
-            protocol::Message m = r.next();
+            protocol::Message m = next();
             std::string type = m.body.value("type", "");
+            // The first-run setup is part of the launch: a signal before it cancels it (it
+            // runs again at the next launch).
+            bool setup = type == "setup" || type == "setupRetry" || m.body.value("setup", false);
+            if (ending && (setup || type == "result"))
+                die_of_signal(*ending);
             if (type == "result")
                 fail("E_UNEXPECTED", "The wsl service started no session.");
             if (type == "session" && !m.fds.empty()) {
@@ -273,6 +360,14 @@ int run_session(const Invocation& inv) {
                 r.send({{"setupUser", account->first}, {"password", account->second}});
             }
         }
+    }
+    for (int sig : pending) {
+        try {
+            protocol::send(sock.get(), {{"signal", sig}});
+        } catch (const WslError&) {
+        }
+        if (sig == SIGTERM || sig == SIGHUP)
+            return 128 + sig; // as Session does for these: the hang-up ends the rest
     }
     return Session(std::move(sock), tty, signals.fd()).run();
 }

@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fmt/format.h>
+#include <string>
+#include <vector>
 
 #include "base/error.h"
 
@@ -143,7 +146,17 @@ Child spawn_in_userns(const IdMap& map, const std::vector<std::string>& args,
     argv.push_back(nullptr);
     char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
     char lang[] = "LANG=C.UTF-8";
-    char* envp[] = {path, lang, nullptr};
+    std::vector<char*> envp = {path, lang};
+#ifdef WSL_TEST_HOOKS
+    // The pause hooks reach wsl-init too (base/test_hook.h); their paths are the distro's.
+    std::vector<std::string> hooks;
+    for (const char* name : {"WSL_TEST_PAUSE_AT", "WSL_TEST_PAUSE_MARK", "WSL_TEST_PAUSE_RELEASE"})
+        if (const char* v = std::getenv(name))
+            hooks.push_back(std::string(name) + "=" + v);
+    for (auto& h : hooks)
+        envp.push_back(h.data());
+#endif
+    envp.push_back(nullptr);
 
     int sync[2];
     if (::pipe2(sync, O_CLOEXEC) != 0)
@@ -159,7 +172,7 @@ Child spawn_in_userns(const IdMap& map, const std::vector<std::string>& args,
     if (pid < 0)
         fail_errno("WSL_E_USERNS", "Cannot create a user namespace");
     if (pid == 0)
-        child_start(sync_read.get(), fds, argv.data(), envp, opts);
+        child_start(sync_read.get(), fds, argv.data(), envp.data(), opts);
 
     Child child(static_cast<pid_t>(pid), UniqueFd(pidfd));
     write_file(child.pid(), "uid_map", map.uid_map());

@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/test_hook.h"
+#include "config/wslenv.h"
 #include "service/service.h"
 
 namespace wsl::service {
@@ -70,6 +71,9 @@ json session_request(const json& req, const registry::Distro& d, uint64_t seq) {
     copy("tty", [&](const json& v) {
         return v.is_array() && v.size() == 3 &&
                all_of(v, [](const json& e) { return e.is_boolean(); });
+    });
+    copy("wslenv", [&](const json& v) {
+        return v.is_object() && v.size() <= config::kMaxWslenvNames + 1 && all_of(v, is_string);
     });
     for (const char* key : {"rows", "cols"})
         copy(key,
@@ -276,7 +280,9 @@ json Service::run(User& u, const json& req, std::vector<UniqueFd>& fds, Channel&
     d = u.reg.find_guid(guid);
     if (!d)
         fail("WSL_E_DISTRO_NOT_FOUND");
+    test_phase("run.resolved");
     UniqueFd session = open_session(u, *d, req, stdio, ch);
+    test_phase("run.started");
     int m = session.get();
     protocol::send(ch.sock(), {{"type", "session"}}, {&m, 1});
     return json::object();
@@ -295,6 +301,10 @@ UniqueFd Service::open_session(User& u, const registry::Distro& d, const json& r
     for (int attempt = 0;; ++attempt) {
         auto inst = ensure_running(u, d, config, ch);
         json session = session_request(req, d, inst->sent + 1);
+        // A client that went while its distro started (Ctrl-C, ...) wants nothing started;
+        // after this point it gets the session and forwards its signal to it.
+        if (ch.hung_up())
+            cancelled();
         try {
             inst->send_session(session, out);
         } catch (const WslError&) {

@@ -45,6 +45,35 @@ assert_contains "TERM comes from the client" "$OUT" "TERM=xterm-test"
 assert_contains "LANG comes from the client (one the distro has; see distro_env.sh)" "$OUT" "LANG=POSIX"
 assert_not_contains "the client's other variables stay outside" "$(wsl -d Box -e env </dev/null)" "WSL_SERVICE_SOCKET"
 
+# WSLENV: the host variables it names come in; flags /p and /l translate host paths to where
+# the distro sees them, /u is accepted, /w (only out of a distro) is not passed in.
+run env FOO=bar WSLENV=FOO "$WSL_BIN" -d Box -- 'echo $FOO' </dev/null
+assert_eq "FOO=bar WSLENV=FOO wsl -- 'echo \$FOO' prints bar" "bar" "$OUT"
+run env FOO=bar WSLENV=FOO "$WSL_BIN" -d Box -- 'echo $WSLENV' </dev/null
+assert_eq "  ...and WSLENV itself is visible inside" "FOO" "$OUT"
+run env P=/srv/data L="/a/b:rel:/c" U=u W=w WSLENV="P/p:L/l:U/u:W/w" \
+    "$WSL_BIN" -d Box -- 'echo "$P|$L|$U|${W-unset}"' </dev/null
+assert_eq "/p and /l translate host paths, /u passes, /w stays out" \
+    "/mnt/host/srv/data|/mnt/host/a/b:/mnt/host/c|u|unset" "$OUT"
+run env HOME=/evil USER=evil WSL_DISTRO_NAME=evil PATH="/evil:$PATH" WSLENV="HOME:USER:WSL_DISTRO_NAME:PATH/l" \
+    "$WSL_BIN" -d Box -- 'echo "$HOME $USER $WSL_DISTRO_NAME ${PATH%%:*}"' </dev/null
+assert_eq "WSLENV never overrides what init sets (HOME, USER, WSL_DISTRO_NAME, PATH)" \
+    "/root root Box /usr/local/sbin" "$OUT"
+run env FOO=ok WSLENV="BAD-NAME:FOO:X/z:NOPE" "$WSL_BIN" -d Box -- 'echo "$FOO ${NOPE-unset}"' </dev/null
+assert_eq "bad names and unknown flags are skipped; an unset name stays unset" "ok unset" "$OUT"
+assert_contains "  ...with a warning for the bad name" "$ERR" "WSLENV: 'BAD-NAME' is not passed"
+assert_contains "  ...and for the unknown flag" "$ERR" "WSLENV: 'X/z' is not passed"
+run env WSL_DISABLE_WARNINGS=1 WSLENV="BAD-NAME" "$WSL_BIN" -d Box -- true </dev/null
+assert_eq "  ...which WSL_DISABLE_WARNINGS=1 silences" "" "$ERR"
+big=$(head -c 100000 /dev/zero | tr '\0' a)
+run env A1="$big" A2="$big" A3="$big" WSLENV="A1:A2:A3" \
+    "$WSL_BIN" -d Box -- 'echo ${#A1} ${#A2} ${A3-unset}' </dev/null
+assert_eq "WSLENV carries at most 256 KiB: the variables past that stay out" "100000 100000 unset" "$OUT"
+assert_contains "  ...with a warning" "$ERR" "over 256 KiB"
+many=$(seq -f 'V%g' 1 400 | paste -sd:)
+run env V1=first V300=late WSLENV="$many" "$WSL_BIN" -d Box -- 'echo "$V1 ${V300-unset}"' </dev/null
+assert_eq "  ...and at most 256 names" "first unset" "$OUT"
+
 run wsl -d Box -u user -e id -u </dev/null
 assert_eq "-u NAME is looked up in the distro's /etc/passwd" 1000 "$OUT"
 run wsl -d Box -u user -e sh -c 'echo $HOME $USER' </dev/null
@@ -78,10 +107,26 @@ assert_eq "--cd ~ is home" "/root" "$OUT"
 run wsl '~' -d Box -e pwd </dev/null
 assert_eq "a leading ~ is home" "/root" "$OUT"
 run wsl -d Box --cd /nonexistent -e pwd </dev/null
-assert_ne "--cd to a missing directory fails" 0 "$RC"
-assert_contains "  ...naming it" "$ERR" "/nonexistent"
+assert_eq "--cd to a missing directory: not fatal, as wsl.exe (exit 0)" 0 "$RC"
+assert_eq "  ...the session starts at home" "/root" "$OUT"
+assert_eq "  ...with wsl.exe's words on stderr" "wsl: chdir(/nonexistent) failed 2" "$ERR"
+run wsl -d Box -u user --cd /root -e pwd </dev/null
+assert_eq "--cd to a directory the user cannot enter: home" "/home/user" "$OUT"
+assert_eq "  ...and says so" "wsl: chdir(/root) failed 13" "$ERR"
 run bash -c "cd /root && '$WSL_BIN' -d Box -e pwd" </dev/null
 assert_eq "a host cwd the distro cannot enter falls back to home" "/root" "$OUT"
+assert_eq "  ...and warns, as wsl.exe does for a cwd it cannot translate" \
+    "wsl: Failed to translate '/root'" "$ERR"
+run bash -c "cd '$D' && '$WSL_BIN' -d Box -e pwd" </dev/null
+assert_eq "a visible host cwd: no warning" "" "$ERR"
+# `wsl ~` typed in bash arrives as `wsl $HOME`: that is ~, not a command named /home/...
+H=$(fresh_dir home)
+run env HOME="$H" bash -c "'$WSL_BIN' ~ -d Box -e pwd" </dev/null
+assert_eq "wsl ~ -d Box in bash (\$HOME in first position) is home inside" "/root" "$OUT"
+run env HOME="$H" bash -c "cd / && '$WSL_BIN' ~ -d Box -e pwd" </dev/null
+assert_eq "  ...whatever the host cwd" "/root" "$OUT"
+run env HOME="$H" "$WSL_BIN" -d Box -e echo "$H" </dev/null
+assert_eq "  ...but \$HOME anywhere else is just a word" "$H" "$OUT"
 
 # ---------------------------------------------------------------------------------------
 # stdio is the client's own fds

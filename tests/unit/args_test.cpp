@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include "args.h"
 
 using namespace wsl::cli;
@@ -38,6 +40,27 @@ TEST_CASE("~ is special only in first position") {
     auto later = P({"-d", "X", "~"});
     CHECK(!later.home);
     CHECK(later.command == std::vector<std::string>{"~"});
+}
+
+TEST_CASE("the caller's $HOME in first position is ~, as bash turns `wsl ~` into it") {
+    const char* saved = std::getenv("HOME");
+    std::string keep = saved ? saved : "";
+    ::setenv("HOME", "/home/me", 1);
+    auto home = P({"/home/me", "-d", "X"});
+    CHECK(home.home);
+    CHECK(home.distro == "X");
+    CHECK(home.command.empty());
+    CHECK(P({"/home/me/"}).home);
+    auto later = P({"-d", "X", "/home/me"});
+    CHECK(!later.home);
+    CHECK(later.command == std::vector<std::string>{"/home/me"});
+    CHECK(P({"/home/mex"}).command == std::vector<std::string>{"/home/mex"});
+    ::setenv("HOME", "/", 1);
+    CHECK(P({"/"}).command == std::vector<std::string>{"/"}); // a home of / means nothing
+    if (saved)
+        ::setenv("HOME", keep.c_str(), 1);
+    else
+        ::unsetenv("HOME");
 }
 
 TEST_CASE("a verb ignores run options before it") {
