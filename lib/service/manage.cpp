@@ -20,17 +20,22 @@ using nlohmann::json;
 registry::Distro Service::claim(User& u, const std::string& name,
                                 std::initializer_list<registry::State> allowed,
                                 std::optional<registry::State> to, std::unique_ptr<Busy>& busy) {
-    std::lock_guard lock(u.m);
-    registry::Distro& rec = find(u, name);
-    if (std::find(allowed.begin(), allowed.end(), rec.state) == allowed.end())
+    std::unique_lock lock(u.m);
+    registry::Distro* rec = &find(u, name);
+    if (std::find(allowed.begin(), allowed.end(), rec->state) == allowed.end())
         fail("E_ILLEGAL_STATE_CHANGE");
-    busy = std::make_unique<Busy>(u, rec.guid);
-    stop_instance(u, rec.guid);
+    const std::string guid = rec->guid;
+    busy = std::make_unique<Busy>(u, guid);
+    stop_instance(u, guid, lock);
+    // The lock was released while it stopped; busy kept every other change to it away.
+    rec = u.reg.find_guid(guid);
+    if (!rec)
+        fail("WSL_E_DISTRO_NOT_FOUND");
     if (to) {
-        rec.state = *to;
+        rec->state = *to;
         save(u);
     }
-    return rec;
+    return *rec;
 }
 
 json Service::export_distro(const Caller& c, const json& req, std::vector<UniqueFd>& fds,

@@ -96,16 +96,37 @@ fs::path Service::find_init(const std::string& self_exe) {
     return {};
 }
 
+namespace {
+
+// After the lock was released: the distro may have been unregistered or taken by an operation.
+void still_runnable(auto& u, const std::string& guid) {
+    const registry::Distro* r = u.reg.find_guid(guid);
+    if (!r)
+        fail("WSL_E_DISTRO_NOT_FOUND");
+    if (r->state != registry::State::Installed || u.busy.count(guid))
+        fail("E_ILLEGAL_STATE_CHANGE");
+}
+
+} // namespace
+
 std::shared_ptr<runtime::Instance> Service::ensure_running(User& u, const registry::Distro& d,
-                                                           const json& config, Channel& ch) {
-    if (auto it = u.running.find(d.guid); it != u.running.end()) {
+                                                           const json& config, Channel& ch,
+                                                           std::unique_lock<std::mutex>& lock) {
+    for (;;) {
+        // Another request may be starting or stopping it: wait until that has settled.
+        u.settled.wait(lock, [&] { return settled(u, d.guid); });
+        still_runnable(u, d.guid);
+        auto it = u.running.find(d.guid);
+        if (it == u.running.end())
+            break;
         if (!it->second->exited())
             return it->second;
-        u.running.erase(it); // its monitor reaps it
+        u.running.erase(it);
+        ++u.stopping[d.guid]; // its monitor reaps it, then settles it
     }
     // Each running distro holds a thread and descriptors here, and a process budget on the
     // host: one user may run so many at once.
-    size_t live = 0;
+    size_t live = u.starting.size();
     for (const auto& [guid, inst] : u.running)
         live += !inst->exited();
     if (live >= kMaxRunningPerUser)
@@ -152,8 +173,25 @@ std::shared_ptr<runtime::Instance> Service::ensure_running(User& u, const regist
     if (config.contains("processes") && config["processes"].is_number_integer())
         spec.limits.processes = config["processes"].get<int64_t>();
 
+    // Started without the lock: the user's other requests (wsl -l, other distros) go on
+    // while this one boots; `starting` keeps every request for this distro waiting.
     std::vector<std::string> warnings;
-    auto inst = runtime::Instance::start(std::move(spec), warnings);
+    std::shared_ptr<runtime::Instance> inst;
+    std::exception_ptr failed;
+    u.starting.insert(d.guid);
+    lock.unlock();
+    try {
+        test_phase("run.instance-starting");
+        inst = runtime::Instance::start(std::move(spec), warnings);
+    } catch (...) {
+        failed = std::current_exception();
+    }
+    lock.lock();
+    u.starting.erase(d.guid);
+    u.settled.notify_all();
+    if (failed)
+        std::rethrow_exception(failed);
+    still_runnable(u, d.guid); // else the instance stops with its last reference
     inst->idle_timeout_ms = config.value("idleTimeout", kDefaultIdleMs);
     for (const auto& w : warnings)
         ch.event({{"type", "warning"}, {"message", w}});
@@ -194,6 +232,7 @@ void Service::monitor(User& u, std::shared_ptr<runtime::Instance> inst) {
                     inst->idle_since + std::chrono::milliseconds(inst->idle_timeout_ms)) {
                 log(fmt::format("uid {}: '{}' idle, stopping", u.uid, inst->name()));
                 u.running.erase(it);
+                ++u.stopping[inst->guid()];
                 break;
             }
             continue;
@@ -214,25 +253,50 @@ void Service::monitor(User& u, std::shared_ptr<runtime::Instance> inst) {
             }
         }
     }
+    // Whoever takes an instance out of `running` counts it in `stopping` for this thread,
+    // which settles it once init is reaped and its cgroups are gone: a new start of the
+    // distro waits rather than meet the old one's leftovers.
     {
         std::lock_guard lock(u.m);
-        if (auto it = u.running.find(inst->guid()); it != u.running.end() && it->second == inst)
+        if (auto it = u.running.find(inst->guid()); it != u.running.end() && it->second == inst) {
             u.running.erase(it);
+            ++u.stopping[inst->guid()];
+        }
     }
     pid_t pid = inst->pid();
+    std::string guid = inst->guid();
     inst->kill_and_wait();
-    inst.reset(); // reaps init and removes its cgroups
+    inst.reset(); // reaps init and removes its cgroups, unless stop_instance still holds it
     std::error_code ec;
     fs::remove(state_dir_ / "instances" / std::to_string(pid), ec);
+    std::lock_guard lock(u.m);
+    settle(u, guid);
 }
 
-void Service::stop_instance(User& u, const std::string& guid) {
+bool Service::settled(const User& u, const std::string& guid) {
+    return !u.starting.count(guid) && !u.stopping.count(guid);
+}
+
+void Service::settle(User& u, const std::string& guid) {
+    if (auto it = u.stopping.find(guid); it != u.stopping.end() && --it->second <= 0)
+        u.stopping.erase(it);
+    u.settled.notify_all();
+}
+
+void Service::stop_instance(User& u, std::string guid, std::unique_lock<std::mutex>& lock) {
+    u.settled.wait(lock, [&] { return settled(u, guid); });
     auto it = u.running.find(guid);
     if (it == u.running.end())
         return;
     auto inst = it->second;
     u.running.erase(it);
-    inst->kill_and_wait(); // the monitor sees the control socket close and reaps
+    u.stopping[guid] += 2; // settled by this thread and by the monitor
+    lock.unlock();
+    inst->kill_and_wait(); // every process of it is gone; its monitor sees the socket close
+    inst.reset();          // whichever of the two drops the last reference cleans up
+    lock.lock();
+    settle(u, guid);
+    u.settled.wait(lock, [&] { return settled(u, guid); });
 }
 
 void Service::kill_leftovers() {
@@ -281,15 +345,17 @@ json Service::run(User& u, const json& req, std::vector<UniqueFd>& fds, Channel&
     if (!d)
         fail("WSL_E_DISTRO_NOT_FOUND");
     test_phase("run.resolved");
-    UniqueFd session = open_session(u, *d, req, stdio, ch);
+    UniqueFd session = open_session(u, *d, req, stdio, ch, lock);
     test_phase("run.started");
     int m = session.get();
     protocol::send(ch.sock(), {{"type", "session"}}, {&m, 1});
     return json::object();
 }
 
-UniqueFd Service::open_session(User& u, const registry::Distro& d, const json& req,
-                               std::array<int, 3> stdio, Channel& ch) {
+UniqueFd Service::open_session(User& u, const registry::Distro& record, const json& req,
+                               std::array<int, 3> stdio, Channel& ch,
+                               std::unique_lock<std::mutex>& lock) {
+    const registry::Distro d = record; // the registry may change while the lock is released
     if (d.state != registry::State::Installed || u.busy.count(d.guid))
         fail("E_ILLEGAL_STATE_CHANGE");
     json config = req.value("config", json::object());
@@ -299,7 +365,7 @@ UniqueFd Service::open_session(User& u, const registry::Distro& d, const json& r
     UniqueFd mine = socket_pair(theirs);
     int out[4] = {theirs.get(), stdio[0], stdio[1], stdio[2]};
     for (int attempt = 0;; ++attempt) {
-        auto inst = ensure_running(u, d, config, ch);
+        auto inst = ensure_running(u, d, config, ch, lock);
         json session = session_request(req, d, inst->sent + 1);
         // A client that went while its distro started (Ctrl-C, ...) wants nothing started;
         // after this point it gets the session and forwards its signal to it.
@@ -309,7 +375,7 @@ UniqueFd Service::open_session(User& u, const registry::Distro& d, const json& r
             inst->send_session(session, out);
         } catch (const WslError&) {
             // init died between the check and the send: start it again, once.
-            stop_instance(u, d.guid);
+            stop_instance(u, d.guid, lock);
             if (attempt > 0)
                 throw;
             continue;
@@ -320,15 +386,16 @@ UniqueFd Service::open_session(User& u, const registry::Distro& d, const json& r
     }
 }
 
-json Service::terminate(User& u, const json& req) {
-    registry::Distro& d = find(u, req.at("name").get<std::string>());
-    stop_instance(u, d.guid);
+json Service::terminate(User& u, const json& req, std::unique_lock<std::mutex>& lock) {
+    stop_instance(u, find(u, req.at("name").get<std::string>()).guid, lock);
     return json::object();
 }
 
-json Service::shutdown(User& u) {
+json Service::shutdown(User& u, std::unique_lock<std::mutex>& lock) {
+    u.settled.wait(lock, [&] { return u.starting.empty(); });
     while (!u.running.empty())
-        stop_instance(u, u.running.begin()->first);
+        stop_instance(u, u.running.begin()->first, lock);
+    u.settled.wait(lock, [&] { return u.stopping.empty(); });
     return json::object();
 }
 

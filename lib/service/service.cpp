@@ -169,7 +169,7 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
             return set_default_user(c, body, ch);
         if (op == "run")
             return run(u, body, req.fds, ch);
-        std::lock_guard lock(u.m);
+        std::unique_lock lock(u.m);
         if (op == "rename")
             return rename(u, body);
         if (op == "set-default")
@@ -177,9 +177,9 @@ json Service::handle(const Caller& c, protocol::Message& req, Channel& ch) {
         if (op == "set-default-version")
             return set_default_version(u, body);
         if (op == "terminate")
-            return terminate(u, body);
+            return terminate(u, body, lock);
         if (op == "shutdown")
-            return shutdown(u);
+            return shutdown(u, lock);
     } catch (WslError& e) {
         static const std::map<std::string, std::string> contexts = {
             {"import", "RegisterDistro"},
@@ -210,7 +210,8 @@ bool Service::idle() {
         // A user whose lock is held is doing something: busy, and the caller (the accept
         // loop) must not wait for it.
         std::unique_lock lock(u->m, std::try_to_lock);
-        if (!lock || !u->busy.empty() || !u->in_setup.empty())
+        if (!lock || !u->busy.empty() || !u->in_setup.empty() || !u->starting.empty() ||
+            !u->stopping.empty())
             return false;
         for (const auto& [guid, inst] : u->running)
             if (!inst->exited())

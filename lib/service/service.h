@@ -63,6 +63,12 @@ private:
         std::map<std::string, std::shared_ptr<runtime::Instance>> running; // by guid
         std::set<std::string> in_setup; // guids whose first-run setup a client is running
         std::condition_variable setup_done;
+        // Distros whose instance is starting or stopping, which happens without the lock (a
+        // systemd distro takes seconds to boot: the user's other requests go on meanwhile).
+        // Whoever needs one of them waits on `settled` until it has.
+        std::set<std::string> starting;
+        std::map<std::string, int> stopping; // guid -> parties yet to finish stopping it
+        std::condition_variable settled;
     };
     // Where a distro's storage is reached from: an fd the service opened, or a path that the
     // worker opens inside the user namespace (a non-root user's own directory).
@@ -157,8 +163,9 @@ private:
     nlohmann::json set_default(User& u, const nlohmann::json& req);
     nlohmann::json set_default_version(User& u, const nlohmann::json& req);
     nlohmann::json run(User& u, const nlohmann::json& req, std::vector<UniqueFd>& fds, Channel& ch);
-    nlohmann::json terminate(User& u, const nlohmann::json& req);
-    nlohmann::json shutdown(User& u);
+    nlohmann::json terminate(User& u, const nlohmann::json& req,
+                             std::unique_lock<std::mutex>& lock);
+    nlohmann::json shutdown(User& u, std::unique_lock<std::mutex>& lock);
     nlohmann::json set_default_user(const Caller& c, const nlohmann::json& req, Channel& ch);
 
     // The first-run setup (OOBE) of an installed distro, before its first interactive shell:
@@ -182,21 +189,29 @@ private:
                      const std::string& input, int err, const nlohmann::json& config,
                      std::chrono::seconds limit, Channel& ch);
     static std::filesystem::path find_init(const std::string& self_exe);
-    // The distro's instance, started if needed (under u's lock).
+    // The distro's instance, started if needed. Called and returns with `lock` (u.m) held,
+    // which it releases while the instance starts.
     std::shared_ptr<runtime::Instance> ensure_running(User& u, const registry::Distro& d,
-                                                      const nlohmann::json& config, Channel& ch);
+                                                      const nlohmann::json& config, Channel& ch,
+                                                      std::unique_lock<std::mutex>& lock);
     // Starts a session in d (its instance too, if needed) with the given stdio; returns the
-    // client's end of the session socket (under u's lock).
+    // client's end of the session socket. Called and returns with `lock` held.
     UniqueFd open_session(User& u, const registry::Distro& d, const nlohmann::json& req,
-                          std::array<int, 3> stdio, Channel& ch);
+                          std::array<int, 3> stdio, Channel& ch,
+                          std::unique_lock<std::mutex>& lock);
     // Takes a distro for an operation that needs it stopped and to itself: checks its state is
     // one of `allowed`, marks it busy (in `busy`), stops it, records `to` when given, and
     // returns a copy of the record.
     registry::Distro claim(User& u, const std::string& name,
                            std::initializer_list<registry::State> allowed,
                            std::optional<registry::State> to, std::unique_ptr<Busy>& busy);
-    // Stops d's instance if it runs and waits until every process of it is gone (under lock).
-    void stop_instance(User& u, const std::string& guid);
+    // Stops d's instance if it runs (or once it has started) and waits until every process of
+    // it is gone. Called and returns with `lock` held, which it releases while it waits.
+    void stop_instance(User& u, std::string guid, std::unique_lock<std::mutex>& lock);
+    // No start or stop of guid in progress (under lock).
+    static bool settled(const User& u, const std::string& guid);
+    // One party has finished stopping guid (under lock); wakes the waiters.
+    static void settle(User& u, const std::string& guid);
     // One thread per instance: idle reports, the idle timeout, and reaping init.
     void monitor(User& u, std::shared_ptr<runtime::Instance> inst);
 

@@ -104,7 +104,7 @@ std::optional<unsigned> Service::setup_command(User& u, std::unique_lock<std::mu
     for (const char* key : {"tty", "rows", "cols", "term", "lang", "config"})
         if (req.contains(key))
             session_req[key] = req[key];
-    UniqueFd session = open_session(u, d, session_req, stdio, ch);
+    UniqueFd session = open_session(u, d, session_req, stdio, ch, lock);
     lock.unlock();
     int fd = session.get();
     try {
@@ -172,14 +172,14 @@ Service::Captured Service::capture(User& u, const registry::Distro& d, const jso
     UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
     UniqueFd session;
     {
-        std::lock_guard lock(u.m);
+        std::unique_lock lock(u.m);
         json req = {{"argv", argv},
                     {"shell_type", "none"},
                     {"user", "0"},
                     {"cwd", "/"},
                     {"config", config}};
-        session = open_session(u, d, req,
-                               {in_read.get(), out_write.get(), err >= 0 ? err : null.get()}, ch);
+        session = open_session(
+            u, d, req, {in_read.get(), out_write.get(), err >= 0 ? err : null.get()}, ch, lock);
     }
     in_read.reset();
     out_write.reset();

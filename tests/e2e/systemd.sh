@@ -59,6 +59,42 @@ GUID=$(reg_field SD guid)
 check "  ...and removes the distro's cgroups, systemd's own below them too" \
     wait_until 5 not test -d "$(ls -d /sys/fs/cgroup/unified/wsl /sys/fs/cgroup/wsl 2>/dev/null | head -n 1)/0-$GUID"
 
+# No user lock is held while a distro boots: the same user's `wsl -l` answers all through
+# SD's systemd start-up (times each call while the launch is under way; ms).
+list_times() {
+    "$PY" - "$WSL_BIN" "${1:-0}" <<'PYEOF'
+import os, statistics, subprocess, sys, time
+wsl, pid = sys.argv[1], int(sys.argv[2])
+def alive():
+    if pid == 0:
+        return len(t) < 15
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+t = []
+while alive() and len(t) < 500:
+    s = time.perf_counter()
+    subprocess.run([wsl, "-l"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t.append((time.perf_counter() - s) * 1000)
+print(len(t), "%.2f" % statistics.median(t), "%.1f" % max(t))
+PYEOF
+}
+read -r _ idle_med _ < <(list_times)
+"$WSL_BIN" -d SD -- true </dev/null >/dev/null 2>&1 &
+boot=$!
+BG_PIDS+=("$boot")
+read -r n med max < <(list_times "$boot")
+wait "$boot"
+note "wsl -l while SD boots: $n calls, median $med ms (idle $idle_med ms), max $max ms"
+check "wsl -l answers while a systemd distro boots ($n calls, max $max ms)" \
+    awk -v n="$n" -v m="$max" 'BEGIN { exit !(n >= 3 && m < 500) }'
+check "  ...in under 5 ms (median $med ms; or twice the idle median $idle_med ms on a busy host)" \
+    awk -v d="$med" -v b="$idle_med" 'BEGIN { exit !(d < 5 || d < 2 * b) }'
+expect_ok "  ...and SD is running" wsl -d SD -- true
+expect_ok "stop it again" wsl --terminate SD
+
 run wsl -d SD -u root -e systemd-run --unit=wsl-e2e-sleep2 sleep 4712 </dev/null
 check "a unit runs again after a restart" wait_until 5 pgrep -f "sleep 4712"
 kill_service 9
