@@ -48,7 +48,15 @@ std::string systemctl(const Instance& inst, const char* verb, const char* arg) {
     std::string out;
     char buf[256];
     pollfd pf{p[0], POLLIN, 0};
-    while (out.size() < 4096 && ::poll(&pf, 1, 2000) == 1) { // the distro owns systemctl
+    // The distro owns systemctl: 2 s for the whole answer, however slowly it trickles out,
+    // since init does nothing else meanwhile.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (out.size() < 4096) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+        if (left <= 0 || ::poll(&pf, 1, static_cast<int>(left)) != 1)
+            break;
         ssize_t n = ::read(p[0], buf, sizeof buf);
         if (n <= 0)
             break;
