@@ -123,10 +123,10 @@ bool archive_has(int fd, std::string_view name) {
 }
 
 std::string session_lang(std::string_view client_lang, const std::string& root) {
-    if (builtin(client_lang))
-        return std::string(client_lang);
     if (!plausible(client_lang))
         return kFallback;
+    if (builtin(client_lang))
+        return std::string(client_lang);
     // glibc looks a name up with its codeset normalised ("de_DE.UTF-8" as "de_DE.utf8"), in
     // the archive first, then as a directory (there under either spelling).
     std::string name(client_lang), normal = name;

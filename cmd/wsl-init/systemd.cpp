@@ -1,11 +1,13 @@
 #include "systemd.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +38,9 @@ std::string systemctl(const Instance& inst, const char* verb, const char* arg) {
     pid_t pid = ::fork();
     if (pid == 0) {
         enter_namespaces(inst);
+        // The distro's program gets none of init's descriptors (the control socket to the
+        // service, the sessions' sockets): close-on-exec, once the namespaces are entered.
+        ::syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
         ::dup2(p[1], 1);
         int null = ::open("/dev/null", O_RDWR);
         ::dup2(null, 0);
@@ -48,7 +53,15 @@ std::string systemctl(const Instance& inst, const char* verb, const char* arg) {
     std::string out;
     char buf[256];
     pollfd pf{p[0], POLLIN, 0};
-    while (out.size() < 4096 && ::poll(&pf, 1, 2000) == 1) { // the distro owns systemctl
+    // The distro owns systemctl: 2 s for the whole answer, however slowly it trickles out,
+    // since init does nothing else meanwhile.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (out.size() < 4096) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+        if (left <= 0 || ::poll(&pf, 1, static_cast<int>(left)) != 1)
+            break;
         ssize_t n = ::read(p[0], buf, sizeof buf);
         if (n <= 0)
             break;
@@ -78,6 +91,9 @@ std::string exec_systemd(const Instance& inst) {
                 nullptr) != 0)
         return std::string("Cannot mount cgroup2 for systemd: ") + std::strerror(errno);
     reset_signals();
+    // As for systemctl: none of init's descriptors for the distro's systemd (the control
+    // socket stays open for the error report should the exec fail).
+    ::syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
     int null = ::open("/dev/console", O_RDWR);
     for (int i = 0; i < 3; ++i)
         ::dup2(null, i);

@@ -23,6 +23,11 @@ const net::Api& api() {
     static const net::Api* loaded = [] {
         std::error_code ec;
         fs::path self = fs::read_symlink("/proc/self/exe", ec);
+        // Without its own absolute path (no /proc) the candidates below would be relative:
+        // looked up in the working directory, which may be anyone's.
+        if (ec || !self.is_absolute())
+            fail("E_UNEXPECTED", "Cannot load the download module wsl-net.so: this program "
+                                 "cannot find its own path (/proc/self/exe).");
         std::string tried;
         for (fs::path p : {self.parent_path() / "wsl-net.so",
                            self.parent_path().parent_path() / "lib" / "wsl" / "wsl-net.so"}) {

@@ -321,6 +321,10 @@ int run_session(const Invocation& inv) {
                 for (int sig : signals.take()) {
                     if (sig == SIGWINCH || pending.size() >= 64)
                         continue; // the size goes with the pty; a flood is not a request
+                    // A second one does not wait for the service, which may be held up
+                    // for long (a distro's start, boot.initTimeout): the user insists.
+                    if (ending && sig != SIGUSR1 && sig != SIGUSR2)
+                        die_of_signal(*ending);
                     pending.push_back(sig);
                     if (!ending && sig != SIGUSR1 && sig != SIGUSR2) {
                         ending = sig;

@@ -22,17 +22,18 @@ struct KeyRecorder : nlohmann::json_sax<json> {
     bool binary(binary_t&) override { return true; }
     bool start_object(std::size_t) override {
         ++depth;
-        if (depth == 2 && top_key == member) { // a repeated member replaces the earlier one
+        if (depth == 2 && top_key == member)
             inside = true;
-            keys.clear();
-            seen.clear();
-        }
         return true;
     }
     bool key(string_t& k) override {
-        if (depth == 1)
+        if (depth == 1) {
             top_key = k;
-        else if (depth == 2 && inside && seen.insert(k).second)
+            if (k == member) { // a repeated member replaces the earlier one, whatever its type
+                keys.clear();
+                seen.clear();
+            }
+        } else if (depth == 2 && inside && seen.insert(k).second)
             keys.push_back(k);
         return true;
     }

@@ -32,6 +32,20 @@ namespace {
          fmt::format("The distribution list at {} is not valid: {}", source, why));
 }
 
+// What a catalog names is shown on the user's terminal, and the server may be hostile: no
+// terminal controls (C0, DEL, C1 in UTF-8), each becomes '?'.
+std::string visible(std::string s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == 0x7f)
+            s[i] = '?';
+        else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+                 static_cast<unsigned char>(s[i + 1]) <= 0x9f)
+            s.replace(i, 2, "?");
+    }
+    return s;
+}
+
 std::string string_field(const json& o, const char* key, std::string_view source, bool required) {
     auto it = o.find(key);
     if (it == o.end() || it->is_null()) {
@@ -59,7 +73,7 @@ Manifest parse_manifest(std::string_view text, std::string_view source, std::str
     if (!doc.is_object())
         invalid(source, "the top level must be an object");
     Manifest m;
-    m.default_name = string_field(doc, "Default", source, false);
+    m.default_name = visible(string_field(doc, "Default", source, false));
     auto modern = doc.find("ModernDistributions");
     if (modern == doc.end() || modern->is_null())
         return m;
@@ -73,8 +87,9 @@ Manifest parse_manifest(std::string_view text, std::string_view source, std::str
         for (const auto& [flavor, versions] : modern->items())
             order.push_back(flavor);
     }
-    for (const std::string& flavor : order) {
-        auto found = modern->find(flavor);
+    for (const std::string& key : order) {
+        auto found = modern->find(key);
+        std::string flavor = visible(key);
         if (found == modern->end())
             invalid(source, fmt::format("\"{}\" is missing", flavor));
         const json& versions = *found;
@@ -85,8 +100,8 @@ Manifest parse_manifest(std::string_view text, std::string_view source, std::str
             if (!v.is_object())
                 invalid(source, fmt::format("a version of \"{}\" is not an object", flavor));
             Image img;
-            img.name = string_field(v, "Name", source, true);
-            img.friendly_name = string_field(v, "FriendlyName", source, false);
+            img.name = visible(string_field(v, "Name", source, true));
+            img.friendly_name = visible(string_field(v, "FriendlyName", source, false));
             if (auto d = v.find("Default"); d != v.end() && !d->is_null()) {
                 if (!d->is_boolean())
                     invalid(source,

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/test_hook.h"
 #include "config/wslenv.h"
+#include "protocol/frame.h"
 #include "service/service.h"
 
 namespace wsl::service {
@@ -78,6 +79,10 @@ json session_request(const json& req, const registry::Distro& d, uint64_t seq) {
     for (const char* key : {"rows", "cols"})
         copy(key,
              [](const json& v) { return v.is_number_unsigned() && v.get<uint64_t>() < 65536; });
+    // The fields added here can take a request the frame limit just held past it; init would
+    // never get it, and a failed send to init is taken for a dead init (which is restarted).
+    if (s.dump().size() > protocol::kMaxFrame)
+        fail("WSL_E_PROTOCOL", "Invalid message: the session it asks for is too large.");
     return s;
 }
 

@@ -70,6 +70,30 @@ signal_at run.started QUIT 131 "SIGQUIT after the session is opened"
 signal_at run.resolved USR1 138 "SIGUSR1 before the session is opened is passed on"
 signal_at run.started USR1 138 "SIGUSR1 after the session is opened is passed on"
 
+# A second SIGINT while the launch is still held ends the client at once: the first only asks
+# the service to start nothing, and the service may be held up for long (a distro's start
+# waits up to boot.initTimeout). The launch is cancelled all the same once the service goes on.
+ended() { [[ ! -e /proc/$1 ]] || [[ $(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) == Z ]]; }
+paused_service run.resolved
+"$WSL_BIN" -d Box -e sh -c "$(session twice)" </dev/null >"$T/client.out" 2>&1 &
+client=$!
+BG_PIDS+=("$client")
+if wait_until 30 test -s "$T/paused"; then
+    kill -INT "$client"
+    sleep 0.5
+    kill -INT "$client"
+    check "a second SIGINT ends the client while the service still holds the launch" \
+        wait_until 3 ended "$client"
+    touch "$T/release"
+    wait "$client"
+    assert_eq "  ...which dies of SIGINT" 130 "$?"
+    sleep 3
+    check "  ...and the command did not run to its end" not ran twice
+else
+    not_ok "the launch reached run.resolved"
+    kill -9 "$client" 2>/dev/null
+fi
+
 touch "$T/release"
 run wsl -d Box -e echo alive </dev/null
 assert_eq "the distro still runs commands" alive "$OUT"

@@ -234,6 +234,41 @@ def passwd():
     put("fuzz_passwd", "root", PASSWD + "\0" + GROUP + "\0root")
 
 
+def locale_archive(names, slots):
+    """A glibc locale-archive as wsl-init reads it: header, name hash table, names."""
+    header = 14 * 4
+    table, strings = header, header + slots * 12
+    pool, ents = b"", [0] * (slots * 3)
+    for i, n in enumerate(names):
+        ents[i * 3:i * 3 + 3] = [0x1234 + i, strings + len(pool), 4096]
+        pool += n.encode() + b"\0"
+    h = [0xDE020109, 0, table, len(names), slots, strings, len(pool), len(pool)] + [0] * 6
+    return struct.pack("<14I", *h) + struct.pack("<%dI" % len(ents), *ents) + pool
+
+
+def locales():
+    # One byte: the length of the LANG that follows; then the archive.
+    def seed(lang, archive):
+        return bytes([len(lang)]) + lang.encode() + archive
+    both = locale_archive(["en_US.utf8", "de_DE.utf8"], 5)
+    put("fuzz_locale_archive", "en_US", seed("en_US.utf8", both))
+    put("fuzz_locale_archive", "de_DE-spelled", seed("de_DE.UTF-8", both))
+    put("fuzz_locale_archive", "missing", seed("fr_FR.UTF-8@euro", locale_archive(["C.utf8"], 1)))
+    put("fuzz_locale_archive", "builtin", seed("C.UTF-8", b""))
+
+
+def wslenv():
+    # WSLENV, then "NAME=value" records, separated by 0x1e.
+    def seed(*records):
+        return "\x1e".join(records)
+    put("fuzz_wslenv", "paths", seed("GOPATH/l:TMPDIR/p:EDITOR:LANG/u", "GOPATH=/src/go:rel:/opt/go",
+                                     "TMPDIR=/tmp", "EDITOR=vim", "LANG=de_DE.UTF-8"))
+    put("fuzz_wslenv", "flags", seed("A/up:B/w:C/x:1BAD:D=E:A/l:PATH/p", "A=/a", "B=/b", "PATH=/bin",
+                                     "D=x"))
+    put("fuzz_wslenv", "root", seed("R/p:S/l", "R=/", "S=/::/"))
+    put("fuzz_wslenv", "nul", seed("N", "N=a\0b", "WSLENV=ignored"))
+
+
 def tar_bytes(entries):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
@@ -306,6 +341,8 @@ def main():
     ini()
     url()
     passwd()
+    locales()
+    wslenv()
     archives()
 
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "catalog/key_order.h"
 #include "catalog/manifest.h"
 #include "catalog/sha256.h"
 #include "catalog/url.h"
@@ -148,6 +149,32 @@ TEST_CASE("manifest: a flavor named twice keeps its first place and its last ver
     CHECK(m.flavors[0].first == "B");
     CHECK(m.flavors[0].second.at(0).name == "b2");
     CHECK(m.flavors[1].first == "A");
+}
+
+TEST_CASE("manifest: a hostile catalog's names carry no terminal controls") {
+    // ESC ] 0 ; ... BEL sets a terminal's title (OSC); U+009B is the one-byte CSI (C1).
+    Manifest m = parse_manifest(
+        R"({"Default": "D\u001b[2J",
+            "ModernDistributions": {"F\u001b]0;x\u0007": [{"Name": "N\u009b31m\u007f",
+                "FriendlyName": "Friendly\r\nfake line", "Amd64Url": {"Url": "u"}}]}})",
+        "s", "amd64");
+    CHECK(m.default_name == "D?[2J");
+    REQUIRE(m.flavors.size() == 1);
+    CHECK(m.flavors[0].first == "F?]0;x?");
+    REQUIRE(m.flavors[0].second.size() == 1);
+    CHECK(m.flavors[0].second[0].name == "N?31m?");
+    CHECK(m.flavors[0].second[0].friendly_name == "Friendly??fake line");
+    CHECK(m.flavors[0].second[0].url == "u");
+}
+
+TEST_CASE("key order: a repeated member that is not an object leaves no keys, as the parser") {
+    // The parser keeps the last value of a repeated key: here a number or a list, no object.
+    CHECK(member_key_order(R"({"M": {"a": 1, "b": 2}, "M": 5})", "M").empty());
+    CHECK(member_key_order(R"({"M": {"a": 1}, "M": [{"c": 1}]})", "M").empty());
+    CHECK(member_key_order(R"({"M": {"a": 1}, "M": {"d": 1, "a": 2}})", "M") ==
+          std::vector<std::string>{"d", "a"});
+    CHECK(member_key_order(R"({"M": {"a": 1}, "N": {"e": 1}})", "M") ==
+          std::vector<std::string>{"a"});
 }
 
 TEST_CASE("manifest: the catalog's order costs linear time, even with 100,000 flavors") {

@@ -144,6 +144,10 @@ TEST_CASE("session_lang") {
     CHECK(session_lang("de_DE.UTF-8", r) == "C.UTF-8");
     CHECK(session_lang("../../etc", r) == "C.UTF-8");
     CHECK(session_lang(std::string(300, 'a'), r) == "C.UTF-8");
+    // The built-in C locale's name is held to the same rule: no path, no control bytes.
+    CHECK(session_lang("C./utf8", r) == "C.UTF-8");
+    CHECK(session_lang(std::string("C.utf8\0x", 8), r) == "C.UTF-8");
+    CHECK(session_lang("C.UTF-8\x1b[2J", r) == "C.UTF-8");
 
     // A directory, found under the normalised codeset as glibc does.
     std::filesystem::create_directories(root.dir / "usr/lib/locale/de_DE.utf8");
