@@ -4,7 +4,7 @@
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WSL_BIN=${WSL_BIN:-$root/build/wsl}
 WSLSERVICE_BIN=${WSLSERVICE_BIN:-$root/build/wslservice}
-export WSL_DISABLE_WARNINGS=1 # e.g. "Skipped 8 device nodes" on every Debian import
+export WSL_DISABLE_WARNINGS=1 # a warning would land in the timed output
 
 need_root() {
     [[ $EUID -eq 0 ]] || { echo "$(basename "$0"): run as root" >&2; exit 1; }
