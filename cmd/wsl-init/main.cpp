@@ -56,6 +56,7 @@ std::vector<std::string> set_up(Instance& inst, protocol::Message& start) {
     HostView host;
     host.root_tree = take(start.fds, start.body, "host_fd");
     UniqueFd rootfs = take(start.fds, start.body, "rootfs_tree");
+    host.self_exe = take(start.fds, start.body, "self_tree");
     bool detached = static_cast<bool>(rootfs);
     if (!rootfs) {
         // A user's own location, opened with the user's rights. The tree must sit in the

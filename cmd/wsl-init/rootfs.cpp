@@ -91,23 +91,6 @@ void mount_tools(HostView& host, std::vector<std::string>& warnings) {
         check(::symlink("wsl-init", (dir + "/" + name).c_str()), "symlink " + dir + "/" + name);
 }
 
-// This very binary, for wslpath and wslinfo inside. /proc/self/exe itself names a mount of
-// the service's namespace, which open_tree refuses here: its path is looked up in this
-// namespace's copy instead, and must lead to the same file. Empty when it cannot.
-UniqueFd bind_self() {
-    char path[4096];
-    ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n <= 0)
-        return {};
-    path[n] = '\0';
-    UniqueFd tree(open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
-    struct stat self, found;
-    if (!tree || ::stat("/proc/self/exe", &self) != 0 || ::fstat(tree.get(), &found) != 0 ||
-        self.st_dev != found.st_dev || self.st_ino != found.st_ino)
-        return {};
-    return tree;
-}
-
 } // namespace
 
 void enter_rootfs(UniqueFd rootfs, bool detached, HostView& host) {
@@ -139,7 +122,6 @@ void enter_rootfs(UniqueFd rootfs, bool detached, HostView& host) {
     host.sys_tree = UniqueFd(
         check(open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE),
               "Cannot bind /sys"));
-    host.self_exe = bind_self();
     host.hosts = read_file("/etc/hosts", 65536);
     host.resolv_conf = read_file("/etc/resolv.conf", 65536);
 

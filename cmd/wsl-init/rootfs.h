@@ -13,7 +13,7 @@ struct HostView {
     std::vector<UniqueFd> devices;  // detached binds of the device nodes /dev gets
     UniqueFd sys_tree;              // detached recursive clone of /sys
     std::string hosts, resolv_conf; // the host's /etc/hosts and /etc/resolv.conf
-    UniqueFd self_exe;              // detached bind of this binary (wslpath, wslinfo)
+    UniqueFd self_exe; // detached bind of this binary, from the service (wslpath, wslinfo)
 };
 
 // Makes `rootfs` the root of this mount namespace: binds it (or attaches it, when it is a

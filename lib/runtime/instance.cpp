@@ -62,6 +62,14 @@ std::shared_ptr<Instance> Instance::start(InstanceSpec spec, std::vector<std::st
         start["host_fd"] = fds.size();
         fds.push_back(host.get());
     }
+    // wsl-init itself, for wslpath and wslinfo inside: cloned here, where no mount is locked
+    // (in init's namespace a file below a mount with child mounts cannot be cloned alone).
+    UniqueFd self(static_cast<int>(::syscall(SYS_open_tree, spec.init_exe, "",
+                                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)));
+    if (self) {
+        start["self_tree"] = fds.size();
+        fds.push_back(self.get());
+    }
     UniqueFd tree;
     if (spec.rootfs) {
         // An fd of this namespace means nothing to init's: hand it a detached copy instead.

@@ -107,5 +107,18 @@ run wsl -d Env -u bob -e sh -c 'wslpath -a /tmp; wslinfo --vm-id' </dev/null
 assert_eq "a user other than root runs them too" "/mnt/host/tmp
 wsl1" "$OUT"
 
+# The programs installed below /tmp (a clean clone there): init mounts the distro's tree on
+# its own /tmp while it sets up, so it cannot look wsl-init up by path; the service hands it
+# wsl-init already cloned, and wslpath works wherever the suite lies.
+BINDIR=$(mktemp -d /tmp/wsl-e2e-bin.XXXXXX)
+CLEANUP_PATHS+=("$BINDIR")
+chmod 755 "$BINDIR"
+cp "$WSLSERVICE_BIN" "$(dirname "$WSLSERVICE_BIN")/wsl-init" "$BINDIR/"
+kill_service
+WSLSERVICE_BIN=$BINDIR/wslservice start_service "$STATE" "$SOCK"
+run wsl -d Env -e wslpath /usr/share </dev/null
+assert_eq "programs below /tmp: wslpath still works" /mnt/host/usr/share "$OUT"
+assert_not_contains "  ...and no warning about it" "$ERR" "unavailable"
+
 check "service still running" service_alive
 finish
