@@ -87,7 +87,9 @@ _wsl_value() {
 
 _wsl_verbs=(--install -l --list --import --export --unregister -s --set-default
     --set-default-version --set-version -t --terminate --shutdown --status --manage
-    -v --version --help)
+    --update --uninstall --mount --unmount --debug-shell -v --version --help)
+# Spellings wsl accepts but does not offer (wsl.exe's old --setdefault).
+_wsl_hidden_verbs=(--setdefault)
 
 # _wsl_spec VERB: sets _wsl_opts (OPT[|ALIAS]=KIND ..., KIND "flag" for options without a
 # value; the first spelling is the canonical one) and _wsl_operands (the operands' kinds, in
@@ -97,7 +99,9 @@ _wsl_spec() {
     case $1 in
         --install)
             _wsl_opts=(--distribution\|-d=catalog --name=none --location\|-l=dir
-                --from-file\|-f=file- --no-launch\|-n=flag --version=version --web-download=flag)
+                --from-file\|-f=file- --no-launch\|-n=flag --version=version
+                --no-distribution=flag --web-download=flag --pre-release=flag
+                --prompt-before-exit=flag --enable-wsl1=flag)
             _wsl_operands=(catalog) ;;
         -l | --list)
             _wsl_opts=(--all\|-a=flag --running=flag --quiet\|-q=flag --verbose\|-v=flag
@@ -108,11 +112,14 @@ _wsl_spec() {
         --export)
             _wsl_opts=(--format=export-format)
             _wsl_operands=(distro file-) ;;
-        --unregister | -s | --set-default) _wsl_operands=(distro) ;;
+        --unregister | -s | --set-default | --setdefault) _wsl_operands=(distro) ;;
         --set-default-version) _wsl_operands=(version) ;;
         --set-version) _wsl_operands=(distro version) ;;
         -t | --terminate) _wsl_operands=(running) ;;
         --shutdown) _wsl_opts=(--force=flag) ;;
+        --update) # wsl.exe's, accepted
+            _wsl_opts=(--pre-release=flag --web-download=flag --confirm=flag
+                --prompt-before-exit=flag) ;;
         --status) _wsl_opts=(--format=text-format) ;;
         --manage)
             _wsl_opts=(--move\|-m=dir --rename=none --set-default-user=none --resize\|-r=none
@@ -176,7 +183,7 @@ _wsl() {
             '~') ;;
             -*)
                 local v
-                for v in "${_wsl_verbs[@]}"; do
+                for v in "${_wsl_verbs[@]}" "${_wsl_hidden_verbs[@]}"; do
                     if [[ $w == "$v" ]]; then
                         verb=$w verb_at=$i
                         break 2
@@ -250,15 +257,18 @@ _wsl() {
         return 0
     fi
     [[ $used == *" --help "* ]] && return 0 # `wsl VERB --help`: nothing more
-    [[ $verb == --install && $used == *" --from-file "* ]] && nops=1
+    # --from-file names the distro, --no-distribution says there is none: no operand
+    [[ $verb == --install && ($used == *" --from-file "* || $used == *" --no-distribution "*) ]] &&
+        nops=1
 
     local options=() spellings=() o canon names action=0
     for o in "${_wsl_opts[@]}"; do
         names=${o%%=*} canon=${o%%[|=]*}
         [[ $used == *" $canon "* ]] && continue
-        # --install: the distro is named once (operand, -d or --from-file)
-        [[ $verb == --install && ($canon == --distribution || $canon == --from-file) ]] &&
-            ((nops > 0)) && continue
+        # --install: the distro is named once (operand, -d or --from-file) or not at all
+        # (--no-distribution)
+        [[ $verb == --install && ($canon == --distribution || $canon == --from-file ||
+            $canon == --no-distribution) ]] && ((nops > 0)) && continue
         IFS='|' read -ra spellings <<<"$names"
         options+=("${spellings[@]}")
     done

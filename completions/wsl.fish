@@ -10,9 +10,10 @@
 # `wsl -l -o -q --offline`, which never touches the network. A call that fails (no service,
 # no distros) completes nothing and prints nothing.
 
+# the verbs wsl takes (--setdefault, wsl.exe's old spelling, is taken but not offered)
 set -g __wsl_verbs --install -l --list --import --export --unregister -s --set-default \
-    --set-default-version --set-version -t --terminate --shutdown --status --manage \
-    -v --version --help
+    --setdefault --set-default-version --set-version -t --terminate --shutdown --status \
+    --manage --update --uninstall --mount --unmount --debug-shell -v --version --help
 
 # __wsl_names [--running | --catalog]: the names wsl prints, nothing on any failure.
 function __wsl_names
@@ -39,7 +40,9 @@ function __wsl_verb_opts --argument-names verb
     switch $verb
         case --install
             printf '%s\n' '--distribution|-d=catalog' --name=none '--location|-l=dir' \
-                '--from-file|-f=file-' '--no-launch|-n=flag' --version=version --web-download=flag
+                '--from-file|-f=file-' '--no-launch|-n=flag' --version=version \
+                --no-distribution=flag --web-download=flag --pre-release=flag \
+                --prompt-before-exit=flag --enable-wsl1=flag
         case -l --list
             printf '%s\n' '--all|-a=flag' --running=flag '--quiet|-q=flag' '--verbose|-v=flag' \
                 '--online|-o=flag' --offline=flag --format=text-format
@@ -49,6 +52,9 @@ function __wsl_verb_opts --argument-names verb
             printf '%s\n' --format=export-format
         case --shutdown
             printf '%s\n' --force=flag
+        case --update
+            printf '%s\n' --pre-release=flag --web-download=flag --confirm=flag \
+                --prompt-before-exit=flag
         case --status
             printf '%s\n' --format=text-format
         case --manage
@@ -67,7 +73,7 @@ function __wsl_verb_operands --argument-names verb
             printf '%s\n' none dir file-
         case --export
             printf '%s\n' distro file-
-        case --unregister -s --set-default
+        case --unregister -s --set-default --setdefault
             echo distro
         case --set-default-version
             echo version
@@ -154,8 +160,9 @@ function __wsl_state
             if set -q found[1]
                 set -a __wsl_used $found[1]
                 test $found[2] != flag; and set expect $found[2]
-                # --install -d NAME names the distro, as the operand does
-                if test $__wsl_verb = --install; and contains -- $found[1] --distribution --from-file
+                # --install -d NAME names the distro, as the operand does; with
+                # --no-distribution there is none to name
+                if test $__wsl_verb = --install; and contains -- $found[1] --distribution --from-file --no-distribution
                     set __wsl_nops (math $__wsl_nops + 1)
                 end
             else if not string match -qr -- '^-.' $t
@@ -210,8 +217,8 @@ function __wsl_opt --argument-names verb option
             for a in --move --rename --set-default-user --resize --set-sparse
                 contains -- $a $__wsl_used; and return 1
             end
-        case --install # the distro is named once
-            if contains -- $option --distribution --from-file; and test $__wsl_nops -gt 0
+        case --install # the distro is named once, or not at all (--no-distribution)
+            if contains -- $option --distribution --from-file --no-distribution; and test $__wsl_nops -gt 0
                 return 1
             end
     end
@@ -227,7 +234,7 @@ function __wsl_canonical --argument-names verb
     switch $verb
         case -l
             echo --list
-        case -s
+        case -s --setdefault
             echo --set-default
         case -t
             echo --terminate
@@ -273,6 +280,11 @@ complete -c wsl -n '__wsl_is run' -a '-t --terminate' -d 'Stop a distribution'
 complete -c wsl -n '__wsl_is run' -a --shutdown -d 'Stop all running distributions'
 complete -c wsl -n '__wsl_is run' -a --status -d 'Show the default distribution and version'
 complete -c wsl -n '__wsl_is run' -a --manage -d "Change a distribution's settings"
+complete -c wsl -n '__wsl_is run' -a --update -d 'Say how wsl for Linux is updated (its package)'
+complete -c wsl -n '__wsl_is run' -a --uninstall -d 'Say how to remove wsl for Linux (its package)'
+complete -c wsl -n '__wsl_is run' -a --mount -d 'Attach a disk (needs version 2)'
+complete -c wsl -n '__wsl_is run' -a --unmount -d 'Detach a disk (needs version 2)'
+complete -c wsl -n '__wsl_is run' -a --debug-shell -d 'Open a shell in the version 2 virtual machine (needs version 2)'
 complete -c wsl -n '__wsl_is run' -a '-v --version' -d 'Show version information'
 complete -c wsl -n '__wsl_is run' -a --help -d 'Show help'
 
@@ -296,7 +308,7 @@ complete -c wsl -n '__wsl_want shell-type' -a standard -d 'Through the default s
 complete -c wsl -n '__wsl_want shell-type' -a login -d 'Through a login shell'
 complete -c wsl -n '__wsl_want shell-type' -a none -d 'Directly, without a shell'
 complete -c wsl -n '__wsl_want bool' -a 'true false'
-complete -c wsl -n '__wsl_want verb' -a '--install -l --list --import --export --unregister -s --set-default --set-default-version --set-version -t --terminate --shutdown --status --manage -v --version --help' -d Verb
+complete -c wsl -n '__wsl_want verb' -a '--install -l --list --import --export --unregister -s --set-default --set-default-version --set-version -t --terminate --shutdown --status --manage --update --uninstall --mount --unmount --debug-shell -v --version --help' -d Verb
 
 # each verb's own options
 for spec in \
@@ -306,7 +318,11 @@ for spec in \
     '--install --from-file|-f Install a local .wsl file (- for standard input)' \
     '--install --no-launch|-n Do not open a shell afterwards' \
     '--install --version Its version (1 or 2)' \
+    '--install --no-distribution Install no distribution' \
     '--install --web-download Accepted for wsl.exe scripts; downloads are direct' \
+    '--install --pre-release Accepted for wsl.exe scripts; it changes nothing here' \
+    '--install --prompt-before-exit Accepted for wsl.exe scripts; it changes nothing here' \
+    '--install --enable-wsl1 Accepted for wsl.exe scripts; version 1 needs nothing enabled' \
     '--list --all|-a Include distributions being installed or uninstalled' \
     '--list --running Only running distributions' \
     '--list --quiet|-q Names only' \
@@ -318,6 +334,10 @@ for spec in \
     '--export --format Archive format' \
     '--shutdown --force Accepted for wsl.exe scripts; the shutdown is the same' \
     '--status --format Output format (text or json)' \
+    '--update --pre-release Accepted for wsl.exe scripts; it changes nothing here' \
+    '--update --web-download Accepted for wsl.exe scripts; it changes nothing here' \
+    '--update --confirm Accepted for wsl.exe scripts; it changes nothing here' \
+    '--update --prompt-before-exit Accepted for wsl.exe scripts; it changes nothing here' \
     '--manage --move|-m Move its storage to this directory' \
     '--manage --rename Rename it' \
     '--manage --set-default-user Make this user (looked up inside) the default' \
@@ -328,7 +348,8 @@ for spec in \
     complete -c wsl -n "__wsl_opt $words[1] $names[1]" -a "$names" -d "$words[3..-1]"
 end
 for verb in --install --list --import --export --unregister --set-default --set-default-version \
-        --set-version --terminate --shutdown --status --manage --version
+        --set-version --terminate --shutdown --status --manage --update --uninstall --mount \
+        --unmount --debug-shell --version
     complete -c wsl -n "__wsl_opt $verb --help" -a --help -d "Show this verb's help"
 end
 set -e spec verb

@@ -283,6 +283,30 @@ common_specs() {
     spec "wsl -e --"$'\t'"-CompRun ---exec ---distribution ---export"
     spec "wsl -d CompRun -e ls af"$'\t'"=|afile.tar|"
     spec "wsl -d CompRun -- ls sub"$'\t'"=|sub1|sub2|"
+
+    # issue 12's verbs and options (wsl.exe's): offered in their canonical spellings only;
+    # the hidden --setdefault is understood, and options that are always refused (--legacy,
+    # --vhd-size, --fixed-vhd) are not offered
+    spec "wsl --up"$'\t'"=|--update|"
+    spec "wsl --mou"$'\t'"=|--mount|"
+    spec "wsl --un"$'\t'"=|--unregister|--uninstall|--unmount|"
+    spec "wsl --de"$'\t'"=|--debug-shell|"
+    spec "wsl --"$'\t'"+--update +--uninstall +--mount +--unmount +--debug-shell +--set-default ---setdefault"
+    spec "wsl --s"$'\t'"+--set-default +--shutdown ---setdefault"
+    spec "wsl --setdefault "$'\t'"=|CompRun|CompStopped|"
+    spec "wsl --help --u"$'\t'"=|--unregister|--update|--uninstall|--unmount|"
+    spec "wsl --update --"$'\t'"=|--pre-release|--web-download|--confirm|--prompt-before-exit|--help|"
+    spec "wsl --update --confirm --"$'\t'"=|--pre-release|--web-download|--prompt-before-exit|--help|"
+    spec "wsl --uninstall --"$'\t'"=|--help|"
+    spec "wsl --mount --"$'\t'"=|--help|"
+    spec "wsl --unmount --"$'\t'"=|--help|"
+    spec "wsl --debug-shell --"$'\t'"=|--help|"
+    spec "wsl --install --"$'\t'"+--no-distribution +--pre-release +--prompt-before-exit +--enable-wsl1 ---legacy ---vhd-size ---fixed-vhd"
+    spec "wsl --install --no-distribution --"$'\t'"+--name +--pre-release ---distribution ---from-file ---no-distribution"
+    spec "wsl --install --no-distribution "$'\t'"-Debian -Ubuntu -Ubuntu-24.04"
+    spec "wsl --install Debian --"$'\t'"+--name +--enable-wsl1 ---no-distribution ---distribution"
+    spec "wsl --install -d Debian --"$'\t'"+--name ---no-distribution"
+    spec "wsl --install -f afile.tar --"$'\t'"+--name ---no-distribution"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -325,6 +349,8 @@ else
     assert_contains "zsh: verbs come with descriptions" "$DESCS" "export a distribution to a tar file"
     comp zsh "wsl -t "
     assert_contains "zsh: distro names come under a description" "$(<"$T/z.1.d")" "running distribution"
+    comp zsh "wsl --mou"
+    assert_contains "zsh: --mount says it needs version 2" "$(<"$T/z.1.d")" "attach a disk (needs version 2)"
 fi
 
 # ---------------------------------------------------------------------------------------
@@ -344,6 +370,8 @@ else
     assert_match "fish: verbs come with descriptions" "$(<"$T/fish.last")" $'^--export\tExport a distribution'
     comp fish "wsl -t "
     assert_match "fish: distro names are described" "$(<"$T/fish.last")" $'^CompRun\tRunning distribution'
+    comp fish "wsl --mou"
+    assert_match "fish: --mount says it needs version 2" "$(<"$T/fish.last")" $'^--mount\tAttach a disk \\(needs version 2\\)'
 fi
 
 # ---------------------------------------------------------------------------------------
