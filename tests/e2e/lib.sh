@@ -70,6 +70,9 @@ finish() {
     exit 0
 }
 
+# asan_build BIN: BIN was built with AddressSanitizer (scripts/test.sh --sanitize).
+asan_build() { grep -aq __asan_init "$1"; }
+
 # ---------------------------------------------------------------------------------------
 # set-up and clean-up
 
