@@ -72,6 +72,28 @@ size_t read_full(int sock, char* buf, size_t len, std::vector<UniqueFd>& fds,
 
 } // namespace
 
+ssize_t send_raw(int sock, const void* data, size_t size, std::span<const int> fds, int flags) {
+    if (fds.size() > kMaxRawFds) {
+        errno = EINVAL;
+        return -1;
+    }
+    iovec iov{const_cast<void*>(data), size};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * kMaxRawFds)]{};
+    if (!fds.empty()) {
+        msg.msg_control = cbuf;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+        std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+    }
+    return ::sendmsg(sock, &msg, flags);
+}
+
 void send(int sock, const nlohmann::json& body, std::span<const int> fds) {
     std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (text.size() > kMaxFrame)
@@ -88,21 +110,8 @@ void send(int sock, const nlohmann::json& body, std::span<const int> fds) {
     size_t sent = 0;
     bool fds_sent = fds.empty();
     while (sent < frame.size()) {
-        iovec iov{frame.data() + sent, frame.size() - sent};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * kMaxFds)]{};
-        if (!fds_sent) {
-            msg.msg_control = cbuf;
-            msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-            cmsghdr* c = CMSG_FIRSTHDR(&msg);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-            std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-        }
-        ssize_t n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+        ssize_t n = send_raw(sock, frame.data() + sent, frame.size() - sent,
+                             fds_sent ? std::span<const int>() : fds);
         if (n < 0) {
             if (errno == EINTR)
                 continue;

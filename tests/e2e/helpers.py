@@ -765,14 +765,18 @@ def _(s):
     return "sent", True
 
 
-def send_with_stdio(s, req):
+def send_body_with_stdio(s, body):
     fds = [os.open("/dev/null", os.O_RDWR) for _ in range(3)]
     try:
-        socket.send_fds(s, [frame(json.dumps(req).encode())], fds)
+        socket.send_fds(s, [frame(body)], fds)
     finally:
         for fd in fds:
             os.close(fd)
     return "sent", True
+
+
+def send_with_stdio(s, req):
+    return send_body_with_stdio(s, json.dumps(req).encode())
 
 
 @abuse("run-no-fds")
@@ -803,13 +807,7 @@ def _(s):
     # level, under the 1 MiB limit): copying or printing it recursively overflows a stack.
     body = (b'{"v":1,"op":"run","name":"same","argv":["true"],"config":' +
             b"[" * 450000 + b"]" * 450000 + b"}")
-    fds = [os.open("/dev/null", os.O_RDWR) for _ in range(3)]
-    try:
-        socket.send_fds(s, [frame(body)], fds)
-    finally:
-        for fd in fds:
-            os.close(fd)
-    return "sent", True
+    return send_body_with_stdio(s, body)
 
 
 @abuse("deep-object")

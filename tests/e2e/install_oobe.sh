@@ -230,12 +230,6 @@ answer() {
     type_line "$4"
 }
 
-# tty_is SETTING: the pane's terminal has SETTING now (e.g. -echo), seen from outside.
-tty_is() {
-    local a
-    a=$(stty -F "$(tm display-message -p -t "$PANE" '#{pane_tty}')" -a 2>/dev/null)
-    [[ " ${a//$'\n'/ } " == *" $1 "* ]]
-}
 cursor_y() { tm display-message -p -t "$PANE" '#{cursor_y}'; }
 # moved_on ROW: the cursor left ROW (or went to column 0): the client printed past a prompt.
 moved_on() {

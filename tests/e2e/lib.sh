@@ -662,6 +662,27 @@ clear_screen() {
     tm clear-history -t "$PANE"
 }
 pane_pid() { tm display-message -p -t "$PANE" '#{pane_pid}'; }
+# tty_is SETTING: the pane's terminal has SETTING now (e.g. -icanon), seen from outside.
+tty_is() {
+    local a
+    a=$(stty -F "$(tm display-message -p -t "$PANE" '#{pane_tty}')" -a 2>/dev/null)
+    [[ " ${a//$'\n'/ } " == *" $1 "* ]]
+}
+# session_pids ARGS: processes under our service (so inside our distro) whose command line is
+# exactly ARGS.
+session_pids() {
+    ps -e -o pid=,ppid=,args= | awk -v root="$SERVICE_PID" -v want="$1" '
+        { pid = $1; pp[pid] = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); args[pid] = $0 }
+        END {
+            for (p in args) {
+                if (args[p] != want) continue
+                x = pp[p]
+                while (x in pp && x != root && x > 1) x = pp[x]
+                if (x == root) print p
+            }
+        }'
+}
+has_session_proc() { [[ -n $(session_pids "$1") ]]; }
 # The rest of a test needs the pane: without it every check would only time out.
 pane_alive() {
     tm has-session -t main 2>/dev/null || die "the tmux pane is gone (its shell exited)"

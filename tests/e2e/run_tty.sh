@@ -26,32 +26,10 @@ COLS=100
 # The pane's shell: a plain bash that knows where the service is and keeps no history.
 tmux_terminal "$COLS" "$ROWS" </dev/null
 
-# tty_is SETTING: the pane's terminal has SETTING now (e.g. icanon, -icanon), seen from outside.
-tty_is() {
-    local a
-    a=$(stty -F "$(tm display-message -p -t "$PANE" '#{pane_tty}')" -a 2>/dev/null)
-    [[ " ${a//$'\n'/ } " == *" $1 "* ]]
-}
-
 # pane_pid: the outer bash; client_pid: the wsl it runs (empty when none).
 client_pid() { pgrep -P "$(pane_pid)" -x wsl | head -n 1; }
 has_client() { [[ -n $(client_pid) ]]; }
 
-# session_pids ARGS: processes under our service (so inside our distro) whose command line is
-# exactly ARGS.
-session_pids() {
-    ps -e -o pid=,ppid=,args= | awk -v root="$SERVICE_PID" -v want="$1" '
-        { pid = $1; pp[pid] = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); args[pid] = $0 }
-        END {
-            for (p in args) {
-                if (args[p] != want) continue
-                x = pp[p]
-                while (x in pp && x != root && x > 1) x = pp[x]
-                if (x == root) print p
-            }
-        }'
-}
-has_session_proc() { [[ -n $(session_pids "$1") ]]; }
 # proc_in_state ARGS LETTER: that process's state (ps stat) starts with LETTER.
 proc_in_state() {
     local p

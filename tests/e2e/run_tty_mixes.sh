@@ -18,27 +18,6 @@ see "the outer bash in the tmux pane is ready" '^O> ?$' || die "no outer shell p
 type_line "stty -g >'$T/stty.before'"
 wait_until 5 test -s "$T/stty.before" || die "stty -g in the outer shell wrote nothing"
 
-# session_pids ARGS: processes under our service whose command line is exactly ARGS.
-session_pids() {
-    ps -e -o pid=,ppid=,args= | awk -v root="$SERVICE_PID" -v want="$1" '
-        { pid = $1; pp[pid] = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); args[pid] = $0 }
-        END {
-            for (p in args) {
-                if (args[p] != want) continue
-                x = pp[p]
-                while (x in pp && x != root && x > 1) x = pp[x]
-                if (x == root) print p
-            }
-        }'
-}
-has_session_proc() { [[ -n $(session_pids "$1") ]]; }
-# tty_is SETTING: the pane's terminal has SETTING now (e.g. -icanon), seen from outside.
-tty_is() {
-    local a
-    a=$(stty -F "$(tm display-message -p -t "$PANE" '#{pane_tty}')" -a 2>/dev/null)
-    [[ " ${a//$'\n'/ } " == *" $1 "* ]]
-}
-
 # settings_restored DESC N: the outer shell's `stty -g` equals the one from before.
 settings_restored() {
     local f=$T/stty.after.$2

@@ -47,40 +47,33 @@ assert_eq "  ...the second launch runs too" "0 second" "$? $(cat "$T/second.out"
 assert_eq "  ...in the one instance started (Other's and Box's are all there are)" 2 \
     "$(find "$STATE/instances" -type f | wc -l)"
 
-# --terminate during a start: waits for it, then stops it.
+# during_start VERB...: a launch of Box held at its first step, `wsl VERB...` then, which
+# must wait for the start; the start released, VERB's status is in $RC.
+during_start() {
+    rm -f "$T/release" "$T/paused"
+    "$WSL_BIN" -d Box -- sleep 30 >/dev/null 2>&1 </dev/null &
+    local held=$! op
+    BG_PIDS+=("$held")
+    wait_until 30 test -s "$T/paused" || die "a start of Box never reached its first step"
+    "$WSL_BIN" "$@" >"$T/op.out" 2>&1 </dev/null &
+    op=$!
+    BG_PIDS+=("$op")
+    sleep 1
+    check "$* waits for the start" kill -0 "$op"
+    touch "$T/release"
+    wait "$op"
+    RC=$?
+    wait "$held"
+}
+
 expect_ok "--terminate Box" wsl --terminate Box
-rm -f "$T/release" "$T/paused"
-"$WSL_BIN" -d Box -- sleep 30 >/dev/null 2>&1 </dev/null &
-held=$!
-BG_PIDS+=("$held")
-wait_until 30 test -s "$T/paused" || die "the next start of Box never reached its first step"
-"$WSL_BIN" --terminate Box >"$T/term.out" 2>&1 </dev/null &
-term=$!
-BG_PIDS+=("$term")
-sleep 1
-check "--terminate waits for the start" kill -0 "$term"
-touch "$T/release"
-wait "$term"
-assert_eq "  ...then stops it" "0" "$?"
-wait "$held"
+during_start --terminate Box
+assert_eq "  ...then stops it" 0 "$RC"
 run wsl -l --running -q
 assert_not_contains "  ...Box is not running" "$OUT" "Box"
 
-# --unregister during a start: waits, stops it, removes it.
-rm -f "$T/release" "$T/paused"
-"$WSL_BIN" -d Box -- echo doomed >"$T/doomed.out" 2>&1 </dev/null &
-doomed=$!
-BG_PIDS+=("$doomed")
-wait_until 30 test -s "$T/paused" || die "the second start of Box never reached its first step"
-"$WSL_BIN" --unregister Box >"$T/unreg.out" 2>&1 </dev/null &
-unreg=$!
-BG_PIDS+=("$unreg")
-sleep 1
-check "--unregister waits for the start" kill -0 "$unreg"
-touch "$T/release"
-wait "$unreg"
-assert_eq "  ...then unregisters" "0" "$?"
-wait "$doomed"
+during_start --unregister Box
+assert_eq "  ...then unregisters" 0 "$RC"
 run wsl -l -q
 assert_not_contains "  ...Box is gone" "$OUT" "Box"
 check "  ...no process of it is left" not pgrep -f "wsl-init instance.*Box"

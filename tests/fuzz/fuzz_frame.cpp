@@ -19,23 +19,9 @@
 
 namespace {
 
-// Sends bytes with fds attached (SCM_RIGHTS); short writes cannot happen: the buffer is big.
+// Sends bytes with fds attached; short writes cannot happen: the buffer is big.
 void send_part(int sock, const uint8_t* data, size_t size, const std::vector<int>& fds) {
-    iovec iov{const_cast<uint8_t*>(data), size};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * 16)]{};
-    if (!fds.empty()) {
-        msg.msg_control = cbuf;
-        msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-        cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-        std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-    }
-    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) != static_cast<ssize_t>(size))
+    if (wsl::protocol::send_raw(sock, data, size, fds) != static_cast<ssize_t>(size))
         fuzz::broken("harness: sendmsg wrote less than asked");
 }
 

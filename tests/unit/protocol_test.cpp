@@ -126,21 +126,7 @@ TEST_CASE("descriptors are capped per frame, however many reads it takes") {
     // Eight fds on each of the first three bytes: 24 in all for one frame.
     for (size_t i = 0; i < frame.size(); ++i) {
         std::vector<int> fds(i < 3 ? protocol::kMaxFds : 0, null);
-        iovec iov{frame.data() + i, 1};
-        alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * protocol::kMaxFds)]{};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        if (!fds.empty()) {
-            msg.msg_control = cbuf;
-            msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-            cmsghdr* c = CMSG_FIRSTHDR(&msg);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-            std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-        }
-        REQUIRE(::sendmsg(p.a.get(), &msg, 0) == 1);
+        REQUIRE(protocol::send_raw(p.a.get(), frame.data() + i, 1, fds, 0) == 1);
     }
     ::close(null);
     auto open_fds = [] {
