@@ -59,7 +59,10 @@ constexpr VerbHelp kVerbs[] = {
     {"--uninstall", "--uninstall", "Say how to remove wsl for Linux (its package)."},
     {"--unmount", "--unmount [Disk]", "Detach a disk: not available until version 2."},
     {"--unregister", "--unregister <Distro>", "Unregister the distribution and delete its files."},
-    {"--update", "--update", "Say how wsl for Linux is updated (its package); exits 0."},
+    {"--update", "--update [Options]",
+     "Say how wsl for Linux is updated (its package); exits 0.\n"
+     "--pre-release, --web-download, --confirm, --prompt-before-exit\n"
+     "                        Accepted for wsl.exe scripts; they change nothing here."},
     {"--version", "--version, -v", "Show version information."},
     {"--debug-shell", "--debug-shell",
      "Open a shell in the version 2 virtual machine: not available until version 2."},

@@ -151,6 +151,8 @@ expect_ok "--update exits 0 (as wsl.exe when up to date)" wsl --update
 assert_contains "  ...and says the package manager updates it" "$OUT" \
     "sudo apt update && sudo apt install --only-upgrade wsl-for-linux"
 expect_ok "--update takes wsl.exe's options" wsl --update --pre-release --web-download --confirm
+expect_ok "--update --help" wsl --update --help
+assert_contains "  ...names those options" "$OUT" "--pre-release, --web-download, --confirm, --prompt-before-exit"
 expect_fail "--uninstall removes nothing" E_NOTIMPL wsl --uninstall
 assert_contains "  ...and says how" "$ERR" "sudo apt remove wsl-for-linux"
 check "  ...Errs is still there" reg_has Errs
