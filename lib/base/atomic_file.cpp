@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "base/write_all.h"
 
 namespace wsl {
 
@@ -22,15 +23,8 @@ void write_atomically(const std::filesystem::path& file, std::string_view text) 
         errno = err;
         fail_errno("WSL_E_REGISTRY_WRITE", what + " " + tmp.string());
     };
-    size_t off = 0;
-    while (off < text.size()) {
-        ssize_t n = ::write(fd.get(), text.data() + off, text.size() - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            failed("Cannot write");
-        off += static_cast<size_t>(n);
-    }
+    if (!write_all(fd.get(), text.data(), text.size()))
+        failed("Cannot write");
     if (::fsync(fd.get()) != 0)
         failed("Cannot sync");
     if (::close(fd.release()) != 0)
